@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** The one place that reads process.env. The variables are a contract (README, "Configuration"). */
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required (the bot token, xoxb-…)' })
+    .regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: z
+    .string({ error: 'is required (Basic Information → Signing Secret)' })
+    .min(1, 'must not be empty'),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
+    .optional(),
+  SLACK_API_URL: z.url({ error: 'must be a URL such as https://slack.com/api/' }).optional(),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0–65535')
+    .max(65535, 'must be 0–65535')
+    .default(3000),
+  DATABASE_PATH: z.string().min(1, 'must not be empty').default('./data/patchbot.db'),
+  LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error'], {
+      error: 'must be one of trace, debug, info, warn, error',
+    })
+    .default('info'),
+});
+
+export interface Config {
+  slackBotToken: string;
+  slackSigningSecret: string;
+  /** Set → Socket Mode; unset → HTTP receiver on `port`. */
+  slackAppToken: string | undefined;
+  /** Web API base URL, always ending with a slash. */
+  slackApiUrl: string | undefined;
+  port: number;
+  databasePath: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** Empty strings count as unset, as they do in most .env files. */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') out[key] = value.trim();
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(withoutBlanks(env));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    slackBotToken: e.SLACK_BOT_TOKEN,
+    slackSigningSecret: e.SLACK_SIGNING_SECRET,
+    slackAppToken: e.SLACK_APP_TOKEN,
+    slackApiUrl: e.SLACK_API_URL === undefined ? undefined : e.SLACK_API_URL.replace(/\/?$/, '/'),
+    port: e.PORT,
+    databasePath: e.DATABASE_PATH,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** What the CLI needs that is not Slack: only the database path. */
+export function loadDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.DATABASE_PATH?.trim();
+  return value ? value : './data/patchbot.db';
+}

@@ -1,0 +1,119 @@
+import dayjs from 'dayjs';
+import customParseFormat from 'dayjs/plugin/customParseFormat.js';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+
+/** The one place that configures dayjs. Every other file imports dayjs from here. */
+dayjs.extend(utc);
+dayjs.extend(timezone);
+dayjs.extend(customParseFormat);
+
+export type { Dayjs } from 'dayjs';
+export { dayjs };
+
+/** Where "now" comes from. Instants are UTC epoch milliseconds everywhere. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock tests and the demo move by hand. */
+export class ManualClock implements Clock {
+  constructor(private ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+  set(ms: number): void {
+    this.ms = ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export const MINUTE = 60_000;
+
+/** `YYYY-MM-DD` of an instant in a zone. */
+export function localDate(ms: number, zone: string): string {
+  return dayjs(ms).tz(zone).format('YYYY-MM-DD');
+}
+
+/** `HH:mm` of an instant in a zone. */
+export function localTime(ms: number, zone: string): string {
+  return dayjs(ms).tz(zone).format('HH:mm');
+}
+
+/** True when `value` is a 24-hour `HH:mm`. */
+export function isHhMm(value: string): boolean {
+  return /^([01]\d|2[0-3]):[0-5]\d$/.test(value);
+}
+
+/** True when `value` is a real calendar date `YYYY-MM-DD`. */
+export function isIsoDate(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && dayjs(value, 'YYYY-MM-DD', true).isValid();
+}
+
+export function isValidZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
+function offsetAt(ms: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(ms);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant of a local wall-clock time on a local date in `zone`. Built from the date and time
+ * themselves, never by adding hours to another instant, so 08:00 is 08:00 on the days the clocks change.
+ *
+ * The two awkward cases follow the rule calendars use (Temporal's "compatible"):
+ * - a time in the spring-forward gap (01:30 on 2026-03-29 in London) does not exist; it is read with the
+ *   offset before the change, so it lands as far after the gap as it was inside it (02:30 BST);
+ * - a time in the repeated hour (01:30 on 2026-10-25 in London) happens twice; the first (BST) is used.
+ */
+export function localInstant(date: string, hhmm: string, zone: string): number {
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [h, mi] = hhmm.split(':').map(Number) as [number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  const before = offsetAt(wall - 86_400_000, zone);
+  const after = offsetAt(wall + 86_400_000, zone);
+  const candidates = [wall - before, wall - after].filter((t) => offsetAt(t, zone) === wall - t);
+  if (candidates.length === 0) return wall - before; // in the gap
+  return Math.min(...candidates); // the earlier of a repeated time
+}
+
+/** `YYYY-MM-DD` plus n calendar days (no zone involved). */
+export function addDays(date: string, n: number): string {
+  return dayjs.utc(date, 'YYYY-MM-DD').add(n, 'day').format('YYYY-MM-DD');
+}
+
+/** Lower-case three-letter weekday of a local date: `mon` … `sun`. */
+export function weekdayOf(date: string): 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' {
+  const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+  return names[dayjs.utc(date, 'YYYY-MM-DD').day()] as (typeof names)[number];
+}
