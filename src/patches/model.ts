@@ -1,0 +1,180 @@
+/**
+ * Pure rules for patches, clients and fixed-visit plans: weekdays, thresholds and how the `settings`
+ * JSON columns are shaped. No drizzle, no Slack, no clock.
+ */
+
+/** The provider's zone until a roster says otherwise. */
+export const DEFAULT_TIMEZONE = 'Europe/London';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export function isWeekday(value: string): value is Weekday {
+  return (WEEKDAYS as readonly string[]).includes(value);
+}
+
+/** Weekdays in week order (mon … sun), duplicates folded. */
+export function sortDays(days: Iterable<Weekday>): Weekday[] {
+  const set = new Set(days);
+  return WEEKDAYS.filter((day) => set.has(day));
+}
+
+/** `mon,wed,fri`: how plans store their days. */
+export function formatDays(days: readonly Weekday[]): string {
+  return sortDays(days).join(',');
+}
+
+/** Reads the stored `mon,wed,fri` form; anything unknown is ignored. */
+export function parseDays(stored: string): Weekday[] {
+  return sortDays(
+    stored
+      .split(',')
+      .map((part) => part.trim())
+      .filter(isWeekday),
+  );
+}
+
+/**
+ * Alert thresholds in minutes. Each level (provider, patch, plan) sets only what it overrides; the most
+ * specific level that sets a key wins, and the defaults below fill the rest.
+ */
+export interface Thresholds {
+  /** Minutes after a fixed visit's start with no check-in before it is late. */
+  lateMinutes?: number;
+  /** The same for time-critical visits (medication). */
+  lateMinutesTimeCritical?: number;
+  /** Minutes after the start before a visit is missed. Default: the shorter of half the visit and 30. */
+  missedMinutes?: number;
+  /** An ASAP pop-back unclaimed this long is re-announced / escalated. */
+  popbackUnclaimedMinutes?: number;
+  /** A timed pop-back still unclaimed this long before its time is re-announced / escalated. */
+  popbackLeadMinutes?: number;
+}
+
+export const THRESHOLD_KEYS = [
+  'lateMinutes',
+  'lateMinutesTimeCritical',
+  'missedMinutes',
+  'popbackUnclaimedMinutes',
+  'popbackLeadMinutes',
+] as const satisfies readonly (keyof Thresholds)[];
+
+export const DEFAULT_THRESHOLDS = {
+  lateMinutes: 15,
+  lateMinutesTimeCritical: 10,
+  /** Upper bound of the default missed threshold (the other bound is half the visit). */
+  missedMinutesCap: 30,
+  popbackUnclaimedMinutes: 20,
+  popbackLeadMinutes: 15,
+} as const;
+
+/** The largest threshold the roster accepts, in minutes. */
+export const MAX_THRESHOLD_MINUTES = 240;
+
+/** Only the keys that are set, in a fixed order, so equal thresholds serialise to equal JSON. */
+export function canonicalThresholds(t: Thresholds): Thresholds {
+  const out: Thresholds = {};
+  for (const key of THRESHOLD_KEYS) {
+    const value = t[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** Merges levels from least to most specific (provider, patch, plan). */
+export function mergeThresholds(...levels: readonly Thresholds[]): Thresholds {
+  const out: Thresholds = {};
+  for (const level of levels) {
+    for (const key of THRESHOLD_KEYS) {
+      const value = level[key];
+      if (value !== undefined) out[key] = value;
+    }
+  }
+  return out;
+}
+
+export interface VisitThresholds {
+  lateMinutes: number;
+  missedMinutes: number;
+}
+
+/**
+ * The late and missed thresholds of one fixed visit, given the levels from least to most specific.
+ * A time-critical visit is late at the stricter of `lateMinutesTimeCritical` and `lateMinutes`, so a
+ * patch that tightens `lateMinutes` tightens its medication visits too, and never loosens them.
+ */
+export function visitThresholds(
+  levels: readonly Thresholds[],
+  visit: { minutes: number; timeCritical: boolean },
+): VisitThresholds {
+  const t = mergeThresholds(...levels);
+  const late = t.lateMinutes ?? DEFAULT_THRESHOLDS.lateMinutes;
+  const lateMinutes = visit.timeCritical
+    ? Math.min(late, t.lateMinutesTimeCritical ?? DEFAULT_THRESHOLDS.lateMinutesTimeCritical)
+    : late;
+  const missedMinutes =
+    t.missedMinutes ??
+    Math.max(1, Math.min(Math.floor(visit.minutes / 2), DEFAULT_THRESHOLDS.missedMinutesCap));
+  return { lateMinutes, missedMinutes };
+}
+
+export interface PopbackThresholds {
+  unclaimedMinutes: number;
+  leadMinutes: number;
+}
+
+export function popbackThresholds(levels: readonly Thresholds[]): PopbackThresholds {
+  const t = mergeThresholds(...levels);
+  return {
+    unclaimedMinutes: t.popbackUnclaimedMinutes ?? DEFAULT_THRESHOLDS.popbackUnclaimedMinutes,
+    leadMinutes: t.popbackLeadMinutes ?? DEFAULT_THRESHOLDS.popbackLeadMinutes,
+  };
+}
+
+/**
+ * The `settings` JSON columns (provider, patches, plans) hold `{ "thresholds": { … } }`, camelCase, only
+ * the keys the roster sets; `{}` when it sets none. Other top-level keys are left to other capabilities
+ * and survive an import.
+ */
+export function settingsWithThresholds(existingJson: string | undefined, thresholds: Thresholds): string {
+  const base = existingJson === undefined ? {} : parseSettingsObject(existingJson);
+  const canonical = canonicalThresholds(thresholds);
+  const hasThresholds = Object.keys(canonical).length > 0;
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const [key, value] of Object.entries(base)) {
+    if (key !== 'thresholds') {
+      out[key] = value;
+    } else if (hasThresholds) {
+      // Keep the key where it was, so an unchanged roster gives byte-identical JSON.
+      out[key] = canonical;
+      placed = true;
+    }
+  }
+  if (hasThresholds && !placed) out.thresholds = canonical;
+  return JSON.stringify(out);
+}
+
+/** Thresholds from a `settings` column; tolerant of missing, malformed or out-of-range values. */
+export function thresholdsFromSettings(json: string): Thresholds {
+  const raw = parseSettingsObject(json).thresholds;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const record = raw as Record<string, unknown>;
+  const out: Thresholds = {};
+  for (const key of THRESHOLD_KEYS) {
+    const value = record[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0) out[key] = value;
+  }
+  return out;
+}
+
+function parseSettingsObject(json: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
