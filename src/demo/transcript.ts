@@ -1,0 +1,76 @@
+/** Turns Block Kit into readable text for the demo: what a person would see in the channel. */
+
+type Obj = Record<string, unknown>;
+
+const EMOJI: Record<string, string> = {
+  large_orange_circle: '🟠',
+  large_blue_circle: '🔵',
+  house: '🏠',
+  white_check_mark: '✅',
+  no_entry_sign: '🚫',
+  warning: '⚠️',
+  rotating_light: '🚨',
+  red_circle: '🔴',
+  pill: '💊',
+  calendar: '📅',
+  hourglass_flowing_sand: '⏳',
+  running: '🏃',
+  bell: '🔔',
+};
+
+export interface Names {
+  users: Record<string, string>;
+  channels: Record<string, string>;
+}
+
+export function plain(mrkdwn: string, names: Names): string {
+  return mrkdwn
+    .replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => `@${names.users[id] ?? id}`)
+    .replace(/<#([CG][A-Z0-9]+)(\|[^>]*)?>/g, (_, id: string) => `#${names.channels[id] ?? id}`)
+    .replace(/<!here>/g, '@here')
+    .replace(/:([a-z_]+):/g, (m, name: string) => EMOJI[name] ?? m)
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+const textOf = (t: unknown): string => (t && typeof t === 'object' ? String((t as Obj).text ?? '') : '');
+
+/** One message as indented lines: sections, context in grey brackets, buttons as [ Label ]. */
+export function renderBlocks(blocks: unknown[] | undefined, fallback: string, names: Names): string[] {
+  if (!blocks || blocks.length === 0) return plain(fallback, names).split('\n');
+  const lines: string[] = [];
+  for (const raw of blocks) {
+    const b = raw as Obj;
+    switch (b.type) {
+      case 'header':
+        lines.push(`== ${plain(textOf(b.text), names)} ==`);
+        break;
+      case 'section': {
+        if (b.text) lines.push(...plain(textOf(b.text), names).split('\n'));
+        for (const f of (b.fields as unknown[] | undefined) ?? []) lines.push(`  ${plain(textOf(f), names)}`);
+        const acc = b.accessory as Obj | undefined;
+        if (acc?.type === 'button') lines.push(`  [ ${textOf(acc.text)} ]`);
+        break;
+      }
+      case 'context':
+        lines.push(
+          `  (${((b.elements as unknown[]) ?? []).map((e) => plain(textOf(e), names)).join(' · ')})`,
+        );
+        break;
+      case 'actions':
+        lines.push(
+          `  ${((b.elements as unknown[]) ?? [])
+            .map((e) => `[ ${textOf((e as Obj).text) || String((e as Obj).type)} ]`)
+            .join(' ')}`,
+        );
+        break;
+      case 'divider':
+        lines.push('  ──────────');
+        break;
+      default:
+        break;
+    }
+  }
+  return lines;
+}

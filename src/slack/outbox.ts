@@ -1,0 +1,86 @@
+import type { KnownBlock } from '@slack/types';
+import { and, eq, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { slackMessages } from '../../db/schema.ts';
+
+/**
+ * The write side of the durable outbox: services call `markDue` inside the transaction that changed
+ * state, so the intent to show it in Slack commits or rolls back with the change itself.
+ */
+
+export interface Rendered {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/**
+ * Renders a subject from the database as it is now. `null` means there is nothing to show (the
+ * subject no longer exists), and the row is settled without a call.
+ */
+export type Renderer = (db: Db, subject: string) => Rendered | null;
+
+export interface RendererEntry {
+  /** Subjects starting with this prefix, e.g. `visit:`. */
+  prefix: string;
+  render: Renderer;
+}
+
+export interface DueMessage {
+  subject: string;
+  channel: string;
+  /** Post as a reply under this other subject's message. */
+  threadSubject?: string;
+}
+
+/** Records that `subject` must be (re)rendered in Slack. Call inside the state change's transaction. */
+export function markDue(db: Db, m: DueMessage, now: number): void {
+  db.insert(slackMessages)
+    .values({
+      subject: m.subject,
+      channel: m.channel,
+      threadSubject: m.threadSubject ?? null,
+      wantRev: 1,
+      doneRev: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    })
+    .onConflictDoUpdate({
+      target: slackMessages.subject,
+      set: { wantRev: sql`${slackMessages.wantRev} + 1`, nextAttemptAt: now, attempts: 0 },
+    })
+    .run();
+}
+
+export type OutboxRow = typeof slackMessages.$inferSelect;
+
+export function pendingRows(db: Db, now: number, limit = 200): OutboxRow[] {
+  return db
+    .select()
+    .from(slackMessages)
+    .where(
+      and(sql`${slackMessages.wantRev} > ${slackMessages.doneRev}`, lte(slackMessages.nextAttemptAt, now)),
+    )
+    .orderBy(slackMessages.createdAt, slackMessages.subject)
+    .limit(limit)
+    .all();
+}
+
+export function getOutboxRow(db: Db, subject: string): OutboxRow | undefined {
+  return db.select().from(slackMessages).where(eq(slackMessages.subject, subject)).get();
+}
+
+/** Where a subject's message is in Slack, once posted (for threading and permalinks). */
+export function messageRef(db: Db, subject: string): { channel: string; ts: string } | null {
+  const row = getOutboxRow(db, subject);
+  return row?.ts ? { channel: row.channel, ts: row.ts } : null;
+}
+
+/** How many messages are still owed to Slack (health and tests). */
+export function backlog(db: Db): number {
+  const row = db
+    .select({ n: sql<number>`count(*)` })
+    .from(slackMessages)
+    .where(sql`${slackMessages.wantRev} > ${slackMessages.doneRev}`)
+    .get();
+  return row?.n ?? 0;
+}

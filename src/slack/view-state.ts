@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * Reads a submitted modal's `view.state.values` (Slack's shape: block_id → action_id → element state).
+ * Each reader returns null for an empty or malformed field, so validation can answer on that field.
+ */
+
+const ElementState = z.looseObject({
+  type: z.string(),
+  value: z.string().nullish(),
+  selected_option: z.looseObject({ value: z.string() }).nullish(),
+  selected_options: z.array(z.looseObject({ value: z.string() })).nullish(),
+  selected_time: z.string().nullish(),
+  selected_user: z.string().nullish(),
+  selected_date: z.string().nullish(),
+});
+export const StateValues = z.record(z.string(), z.record(z.string(), ElementState));
+export type StateValues = z.infer<typeof StateValues>;
+
+export class ViewState {
+  constructor(
+    private readonly values: StateValues,
+    private readonly actionId: string,
+  ) {}
+
+  static parse(raw: unknown, actionId: string): ViewState {
+    const parsed = StateValues.safeParse(raw);
+    return new ViewState(parsed.success ? parsed.data : {}, actionId);
+  }
+
+  private el(block: string) {
+    return this.values[block]?.[this.actionId];
+  }
+
+  text(block: string): string {
+    return this.el(block)?.value ?? '';
+  }
+
+  option(block: string): string | null {
+    return this.el(block)?.selected_option?.value ?? null;
+  }
+
+  options(block: string): string[] {
+    return (this.el(block)?.selected_options ?? []).map((o) => o.value);
+  }
+
+  time(block: string): string | null {
+    return this.el(block)?.selected_time ?? null;
+  }
+
+  user(block: string): string | null {
+    return this.el(block)?.selected_user ?? null;
+  }
+
+  date(block: string): string | null {
+    return this.el(block)?.selected_date ?? null;
+  }
+}
+
+/** A whole positive number from a select's value, or null. */
+export function idOf(value: string | null | undefined): number | null {
+  if (!value || !/^\d{1,12}$/.test(value)) return null;
+  const n = Number(value);
+  return n > 0 ? n : null;
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SetupServer } from 'msw/node';
+import { openDb } from '../../db/index.ts';
+import type { Config } from '../../src/config.ts';
+import { FakeSlack, startFakeSlackServer } from '../../src/demo/fake-slack.ts';
+import { fillView, SlackDriver } from '../../src/demo/signed.ts';
+import { silentLog } from '../../src/log.ts';
+import { createPatchbot, type Patchbot } from '../../src/main.ts';
+import { importRoster } from '../../src/patches/import.ts';
+import { parseRoster } from '../../src/patches/roster.ts';
+import { ManualClock } from '../../src/time.ts';
+
+/**
+ * A whole patchbot for flow tests: the real Bolt app and HTTP receiver on a loopback port, an
+ * in-memory SQLite with every migration, the msw fake of Slack's Web API, a hand-driven clock, and a
+ * driver that sends requests signed exactly as Slack signs them.
+ */
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const ROSTER = join(import.meta.dirname, '..', 'patches', 'fixtures', 'roster.yml');
+
+export interface Harness {
+  bot: Patchbot;
+  fake: FakeSlack;
+  slack: SlackDriver;
+  clock: ManualClock;
+  /** Wait until every request in flight is handled and the outbox has delivered all it can. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let server: SetupServer | null = null;
+/** The fake's ts follow the app's hand-driven clock, so `oldest`/`latest` look-ups line up. */
+let appNow = () => Date.now();
+const fake = new FakeSlack({ clock: () => appNow() });
+
+/** Call once per test file (beforeAll): msw must patch fetch before any WebClient is built. */
+export function listen(): FakeSlack {
+  if (!server) server = startFakeSlackServer(fake);
+  return fake;
+}
+
+export function stopListening(): void {
+  server?.close();
+  server = null;
+}
+
+export async function startHarness(opts: { at?: string; roster?: string } = {}): Promise<Harness> {
+  listen();
+  fake.reset();
+  const clock = new ManualClock(Date.parse(opts.at ?? '2026-11-23T10:00:00Z'));
+  appNow = () => clock.now();
+  const db = openDb(':memory:');
+  const parsed = parseRoster(readFileSync(opts.roster ?? ROSTER, 'utf8'));
+  if (!parsed.ok) throw new Error(`test roster invalid: ${parsed.errors.join('; ')}`);
+  importRoster(db, parsed.roster, clock.now());
+  const config: Config = {
+    slackBotToken: 'xoxb-test-token',
+    slackSigningSecret: SIGNING_SECRET,
+    slackAppToken: undefined,
+    slackApiUrl: fake.apiUrl,
+    port: 0,
+    databasePath: ':memory:',
+    logLevel: 'error',
+  };
+  const bot = createPatchbot(config, {
+    db,
+    clock,
+    log: silentLog,
+    delivery: { postGapMs: 0, sleep: async () => {} },
+    deliveryPollMs: 60_000,
+  });
+  const { port } = await bot.start();
+  const slack = new SlackDriver({
+    url: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+  });
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) {
+      await bot.slack.settled();
+      await bot.deliverer.idle();
+      await new Promise((r) => setImmediate(r));
+      if (!bot.deliverer.busy) return;
+    }
+  };
+  return {
+    bot,
+    fake,
+    slack,
+    clock,
+    settle,
+    async close() {
+      await bot.stop();
+      db.$client.close();
+    },
+  };
+}
+
+export { fillView };
