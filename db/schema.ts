@@ -11,7 +11,7 @@ export const provider = sqliteTable('provider', {
   id: integer('id').primaryKey(),
   timezone: text('timezone').notNull(),
   supervisorsChannel: text('supervisors_channel'),
-  /** JSON of the provider-level thresholds and escalation settings (see patches/roster.ts). */
+  /** JSON `{"thresholds":{…}}` of the provider-level settings (see patches/model.ts). */
   settings: text('settings').notNull().default('{}'),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -33,7 +33,7 @@ export const patches = sqliteTable('patches', {
   channelId: text('channel_id').notNull().unique(),
   maxClients: integer('max_clients').notNull().default(10),
   digestAt: text('digest_at').notNull().default('07:00'),
-  /** JSON of patch-level threshold overrides. */
+  /** JSON `{"thresholds":{…}}` of patch-level overrides. */
   settings: text('settings').notNull().default('{}'),
   archivedAt: integer('archived_at'),
 });
@@ -81,7 +81,7 @@ export const plans = sqliteTable(
     purpose: text('purpose').notNull(),
     timeCritical: integer('time_critical', { mode: 'boolean' }).notNull().default(false),
     carers: integer('carers').notNull().default(1),
-    /** JSON of plan-level threshold overrides. */
+    /** JSON `{"thresholds":{…}}` of plan-level overrides. */
     settings: text('settings').notNull().default('{}'),
     archivedAt: integer('archived_at'),
   },
@@ -123,11 +123,24 @@ export const visits = sqliteTable(
     closedAt: integer('closed_at'),
     closedBy: text('closed_by'),
     closeReason: text('close_reason'),
+    /** Bumped on every change, so a button on an out-of-date rota can be told apart. */
+    rev: integer('rev').notNull().default(0),
+    /** Late/missed alert state of a fixed visit (null: never alerted). */
+    alertLevel: text('alert_level', { enum: ['late', 'missed'] }),
+    lateAt: integer('late_at'),
+    missedAt: integer('missed_at'),
+    /** "I'm on my way" pressed on the alert. */
+    onWayBy: text('on_way_by'),
+    onWayAt: integer('on_way_at'),
+    /** An unclaimed pop-back: re-announced in the channel, then sent to the supervisors. */
+    nudgedAt: integer('nudged_at'),
+    escalatedAt: integer('escalated_at'),
   },
   (t) => [
     index('visits_patch_status').on(t.patchId, t.status),
     uniqueIndex('visits_plan_day').on(t.planId, t.occursOn),
     index('visits_starts_at').on(t.startsAt),
+    index('visits_day').on(t.patchId, t.occursOn),
   ],
 );
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { openDb } from '../db/index.ts';
 import { ConfigError, loadConfig, loadDatabasePath } from './config.ts';
 import { runPatchbot } from './main.ts';
@@ -36,6 +37,10 @@ export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
       if (!file) {
         io.err('patchbot import: name the roster file, e.g. `npx patchbot import roster.yml`');
         return 2;
+      }
+      if (!existsSync(file)) {
+        io.err(`patchbot import: ${file}: no such file (nothing changed)`);
+        return 1;
       }
       const db = openDb(loadDatabasePath());
       try {

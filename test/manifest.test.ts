@@ -30,7 +30,7 @@ describe('manifest.yml', () => {
 
   it('declares every slash command the app listens for, each with a description and usage hint', () => {
     const commands = manifest.features.slash_commands.map((c: { command: string }) => c.command);
-    expect(commands).toEqual(expect.arrayContaining(['/popback']));
+    expect(commands).toEqual(expect.arrayContaining(['/popback', '/rota']));
     for (const c of manifest.features.slash_commands) {
       expect(c.description.length).toBeGreaterThan(0);
       expect(c.usage_hint).toBeDefined();

@@ -1,9 +1,11 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
+import { touchAlert } from '../alerts/service.ts';
 import type { Log } from '../log.ts';
 import { providerSettings } from '../patches/store.ts';
+import { touchDigest } from '../rota/digest.ts';
 import { markDue, type Renderer } from '../slack/outbox.ts';
-import { type Clock, localTime } from '../time.ts';
+import { type Clock, localDate, localTime } from '../time.ts';
 import {
   type Actor,
   type Decision,
@@ -64,6 +66,7 @@ export function createPopback(
     );
     recordEvent(tx, id, now, args.requestedBy, 'requested');
     markDue(tx, { subject: cardSubject(id), channel: args.channelId }, now);
+    touchDigest(tx, args.patchId, localDate(now, providerSettings(tx).timezone), now);
     return id;
   });
   log.info('popback.requested', {
@@ -116,6 +119,8 @@ export function actOnPopback(
     apply(tx, action, rec, actor, now);
     recordEvent(tx, visitId, now, userId, action);
     markDue(tx, { subject: cardSubject(visitId), channel: rec.patch.channelId }, now);
+    touchAlert(tx, visitId, now);
+    touchDigest(tx, rec.patch.id, localDate(now, zone), now);
     return { ok: true, visitId };
   });
   if (result.ok) log.info(`popback.${action}`, { visit: visitId, user: userId });

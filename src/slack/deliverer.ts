@@ -136,7 +136,9 @@ export class Deliverer {
         if (outcome === 'delivered') delivered++;
         // A thread reply waiting for its parent is tried again in this pass once the parent is up.
         if (outcome !== 'waiting') attempted.add(row.subject);
-        if (outcome !== 'failed') progressed = true;
+        // Only a delivery can unblock a waiting reply: counting 'waiting' as progress would spin for
+        // ever (without yielding) on a reply whose parent is not posted in this pass.
+        if (outcome === 'delivered') progressed = true;
         if (this.stopped) return delivered;
       }
       if (Number.isFinite(pacedFor)) {

@@ -84,3 +84,15 @@ export function backlog(db: Db): number {
     .get();
   return row?.n ?? 0;
 }
+
+/** Marks a subject due again only if it was ever made due (its message exists or is on its way). */
+export function markDueIfExists(db: Db, subject: string, now: number): boolean {
+  const row = getOutboxRow(db, subject);
+  if (!row) return false;
+  markDue(
+    db,
+    { subject, channel: row.channel, ...(row.threadSubject ? { threadSubject: row.threadSubject } : {}) },
+    now,
+  );
+  return true;
+}

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { clients, patches, visitCarers, visitClients, visitEvents, visits } from '../../db/schema.ts';
 import { assistantsOf, rolesOf } from '../patches/store.ts';
@@ -79,8 +79,12 @@ export function removeCarers(db: Db, visitId: number, userIds: string[]): void {
     .run();
 }
 
+/** Changes a visit and bumps its `rev`, so out-of-date buttons can be recognised. */
 export function updateVisit(db: Db, visitId: number, set: Partial<VisitRow>): void {
-  db.update(visits).set(set).where(eq(visits.id, visitId)).run();
+  db.update(visits)
+    .set({ ...set, rev: sql`${visits.rev} + 1` })
+    .where(eq(visits.id, visitId))
+    .run();
 }
 
 export function insertVisit(db: Db, values: typeof visits.$inferInsert, clientIds: number[]): number {

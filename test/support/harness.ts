@@ -20,6 +20,8 @@ import { ManualClock } from '../../src/time.ts';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const ROSTER = join(import.meta.dirname, '..', 'patches', 'fixtures', 'roster.yml');
 
+export const TEAM = join(import.meta.dirname, '..', 'fixtures', 'team.yml');
+
 export interface Harness {
   bot: Patchbot;
   fake: FakeSlack;
@@ -27,6 +29,10 @@ export interface Harness {
   clock: ManualClock;
   /** Wait until every request in flight is handled and the outbox has delivered all it can. */
   settle(): Promise<void>;
+  /** Move the clock to `iso` (or by `ms`), run the jobs once, and settle. */
+  tickAt(at: string | number): Promise<void>;
+  /** Stop the bot (as if the process ended) and start a new one on the same database. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,34 +70,52 @@ export async function startHarness(opts: { at?: string; roster?: string } = {}):
     databasePath: ':memory:',
     logLevel: 'error',
   };
-  const bot = createPatchbot(config, {
-    db,
-    clock,
-    log: silentLog,
-    delivery: { postGapMs: 0, sleep: async () => {} },
-    deliveryPollMs: 60_000,
-  });
-  const { port } = await bot.start();
-  const slack = new SlackDriver({
-    url: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-  });
+  const boot = async () => {
+    const bot = createPatchbot(config, {
+      db,
+      clock,
+      log: silentLog,
+      delivery: { postGapMs: 0, sleep: async () => {} },
+      deliveryPollMs: 60_000,
+      schedule: false,
+    });
+    const { port } = await bot.start();
+    const slack = new SlackDriver({
+      url: `http://127.0.0.1:${port}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+    });
+    return { bot, slack };
+  };
+  const h = { ...(await boot()) };
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
-      await bot.slack.settled();
-      await bot.deliverer.idle();
+      await h.bot.slack.settled();
+      await h.bot.deliverer.idle();
       await new Promise((r) => setImmediate(r));
-      if (!bot.deliverer.busy) return;
+      if (!h.bot.deliverer.busy) return;
     }
   };
   return {
-    bot,
+    get bot() {
+      return h.bot;
+    },
+    get slack() {
+      return h.slack;
+    },
     fake,
-    slack,
     clock,
     settle,
+    async tickAt(at) {
+      clock.set(typeof at === 'string' ? Date.parse(at) : at);
+      h.bot.scheduler.tick();
+      await settle();
+    },
+    async restart() {
+      await h.bot.stop();
+      Object.assign(h, await boot());
+    },
     async close() {
-      await bot.stop();
+      await h.bot.stop();
       db.$client.close();
     },
   };

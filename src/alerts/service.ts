@@ -1,0 +1,144 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { inTransaction } from '../../db/index.ts';
+import { visits } from '../../db/schema.ts';
+import type { Log } from '../log.ts';
+import { thresholdsFromSettings } from '../patches/model.ts';
+import { getPatch, providerSettings } from '../patches/store.ts';
+import { touchDigest } from '../rota/digest.ts';
+import { unattendedFixedVisits, unclaimedPopbacks } from '../rota/store.ts';
+import { markDue, markDueIfExists } from '../slack/outbox.ts';
+import { type Clock, MINUTE } from '../time.ts';
+import { recordEvent, updateVisit } from '../visits/store.ts';
+import { fixedVisitDue, popbackDue } from './model.ts';
+
+/**
+ * The late / missed sweep and the unclaimed pop-back sweep. Each step is one transaction that records
+ * the new state and marks the messages due, so a crash mid-sweep loses nothing and doubles nothing:
+ * the next sweep sees what was committed.
+ */
+
+export interface SweepDeps {
+  db: Db;
+  clock: Clock;
+  log: Log;
+}
+
+export const alertSubject = (visitId: number): string => `alert:${visitId}`;
+export const missedNoteSubject = (visitId: number): string => `missed:${visitId}`;
+export const nudgeSubject = (visitId: number): string => `nudge:${visitId}`;
+export const unclaimedNoteSubject = (visitId: number): string => `unclaimed:${visitId}`;
+
+/** How far back a sweep looks: a visit unattended for longer than this was dealt with already. */
+const LOOKBACK = 24 * 60 * MINUTE;
+
+export function sweepFixedVisits(deps: SweepDeps, now: number): { late: number; missed: number } {
+  const { db, log } = deps;
+  const provider = providerSettings(db);
+  const counts = { late: 0, missed: 0 };
+  for (const v of unattendedFixedVisits(db, now - LOOKBACK, now)) {
+    const patch = getPatch(db, v.patchId);
+    if (!patch) continue;
+    const levels = [provider.thresholds, patch.thresholds, thresholdsFromSettings(v.planSettings ?? '{}')];
+    const due = fixedVisitDue(
+      {
+        startsAt: v.startsAt ?? 0,
+        minutes: v.minutes ?? 0,
+        timeCritical: v.timeCritical,
+        alertLevel: v.alertLevel,
+      },
+      levels,
+      now,
+    );
+    if (due === null) continue;
+    const applied = inTransaction(db, (tx) => {
+      // Re-read inside the transaction: an Arrived (or another sweeper) may have landed since the query.
+      const fresh = tx.select().from(visits).where(eq(visits.id, v.id)).get();
+      if (fresh?.status !== 'open' || fresh.arrivedAt !== null || fresh.alertLevel !== v.alertLevel)
+        return false;
+      if (due === 'late') {
+        updateVisit(tx, v.id, { alertLevel: 'late', lateAt: now });
+      } else {
+        updateVisit(tx, v.id, { alertLevel: 'missed', missedAt: now });
+        markDue(
+          tx,
+          {
+            subject: `${alertSubject(v.id)}:call`,
+            channel: patch.channelId,
+            threadSubject: alertSubject(v.id),
+          },
+          now,
+        );
+        if (provider.supervisorsChannel) {
+          markDue(tx, { subject: missedNoteSubject(v.id), channel: provider.supervisorsChannel }, now);
+        }
+      }
+      recordEvent(tx, v.id, now, null, due);
+      // Posted before the thread reply above is delivered: the outbox waits for the parent's ts.
+      markDue(tx, { subject: alertSubject(v.id), channel: patch.channelId }, now);
+      if (fresh.occursOn) touchDigest(tx, fresh.patchId, fresh.occursOn, now);
+      return true;
+    });
+    if (!applied) continue;
+    if (due === 'late') counts.late++;
+    else counts.missed++;
+    log.info(`alert.${due}`, { visit: v.id, patch: v.patchId });
+  }
+  return counts;
+}
+
+/** Unclaimed pop-backs: re-announced once in the channel, then sent to the supervisors. */
+export function sweepPopbacks(deps: SweepDeps, now: number): { nudged: number; escalated: number } {
+  const { db, log } = deps;
+  const provider = providerSettings(db);
+  const counts = { nudged: 0, escalated: 0 };
+  for (const v of unclaimedPopbacks(db)) {
+    const patch = getPatch(db, v.patchId);
+    if (!patch) continue;
+    const step = popbackDue(
+      {
+        urgency: v.urgency ?? 'asap',
+        createdAt: v.createdAt,
+        dueAt: v.startsAt ?? v.createdAt,
+        nudgedAt: v.nudgedAt,
+      },
+      [provider.thresholds, patch.thresholds],
+      provider.timezone,
+      now,
+    );
+    if (step === null) continue;
+    const applied = inTransaction(db, (tx) => {
+      const fresh = tx.select().from(visits).where(eq(visits.id, v.id)).get();
+      if (fresh?.status !== 'open' || fresh.nudgedAt !== v.nudgedAt || fresh.escalatedAt !== null)
+        return false;
+      if (step === 'nudge') {
+        updateVisit(tx, v.id, { nudgedAt: now });
+        markDue(tx, { subject: nudgeSubject(v.id), channel: patch.channelId }, now);
+      } else {
+        updateVisit(tx, v.id, { escalatedAt: now, ...(v.nudgedAt === null ? { nudgedAt: now } : {}) });
+        if (provider.supervisorsChannel) {
+          markDue(tx, { subject: unclaimedNoteSubject(v.id), channel: provider.supervisorsChannel }, now);
+        }
+      }
+      recordEvent(tx, v.id, now, null, step === 'nudge' ? 'unclaimed_nudge' : 'unclaimed_escalated');
+      return true;
+    });
+    if (!applied) continue;
+    if (step === 'nudge') counts.nudged++;
+    else counts.escalated++;
+    log.info(`popback.${step === 'nudge' ? 'nudged' : 'escalated'}`, { visit: v.id, patch: v.patchId });
+  }
+  return counts;
+}
+
+/** A visit changed: bring its alert, supervisors' note and nudges up to date, where they exist. */
+export function touchAlert(tx: Db, visitId: number, now: number): void {
+  for (const subject of [
+    alertSubject(visitId),
+    missedNoteSubject(visitId),
+    nudgeSubject(visitId),
+    unclaimedNoteSubject(visitId),
+  ]) {
+    markDueIfExists(tx, subject, now);
+  }
+}

@@ -1,0 +1,215 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const ROSTER = join(import.meta.dirname, 'patches', 'fixtures', 'roster.yml');
+
+/** Runs the real `patchbot` bin in a child process, as `npx patchbot …` would. */
+function bin(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['src/bin.mjs', ...args],
+      { cwd: ROOT, timeout: 20_000, ...(env ? { env } : {}) },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** runCli with its output captured, one entry per line written. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    out: (s) => out.push(...s.split('\n')),
+    err: (s) => err.push(...s.split('\n')),
+  });
+  return { code, out, err };
+}
+
+const usageLine = 'Usage: patchbot <command>';
+
+let dir: string;
+let dbPath: string;
+const savedDatabasePath = process.env.DATABASE_PATH;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'patchbot-cli-'));
+  dbPath = join(dir, 'data', 'patchbot.db');
+  process.env.DATABASE_PATH = dbPath;
+});
+afterEach(() => {
+  if (savedDatabasePath === undefined) delete process.env.DATABASE_PATH;
+  else process.env.DATABASE_PATH = savedDatabasePath;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every row of every table of the database file (opened read-only, closed again). */
+function dump(path: string): Record<string, unknown[]> {
+  const sqlite = new Database(path, { readonly: true });
+  try {
+    const tables = sqlite
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all() as { name: string }[];
+    return Object.fromEntries(
+      tables.map(({ name }) => [name, sqlite.prepare(`SELECT * FROM "${name}"`).all()]),
+    );
+  } finally {
+    sqlite.close();
+  }
+}
+
+function tempRoster(text: string): string {
+  const path = join(dir, 'roster.yml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('patchbot help and mistakes', () => {
+  it('help prints the usage with every command', async () => {
+    for (const argv of [['help'], ['--help'], ['-h'], []]) {
+      const { code, out, err } = await cli(...argv);
+      expect(code).toBe(0);
+      expect(err).toEqual([]);
+      expect(out[0]).toBe(usageLine);
+      for (const command of ['start', 'import <roster.yml>', 'demo', 'help']) {
+        expect(out.some((line) => line.trimStart().startsWith(command))).toBe(true);
+      }
+    }
+  });
+
+  it('an unknown command exits 2, names it and prints the usage', async () => {
+    const { code, out, err } = await cli('statr');
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err[0]).toBe('patchbot: unknown command "statr"');
+    expect(err).toContain(usageLine);
+  });
+
+  it('import without a file exits 2 and says how to name one', async () => {
+    const { code, err } = await cli('import');
+    expect(code).toBe(2);
+    expect(err).toEqual(['patchbot import: name the roster file, e.g. `npx patchbot import roster.yml`']);
+  });
+});
+
+describe('patchbot import', () => {
+  it('loads a roster, then says nothing changed when it is imported again', async () => {
+    const first = await cli('import', ROSTER);
+    expect(first).toEqual({
+      code: 0,
+      out: [
+        `Imported ${ROSTER}: Roster imported: patches 2 created; clients 3 created; visit plans 5 created; settings created; roles 3 added, 0 removed.`,
+      ],
+      err: [],
+    });
+    const rows = dump(dbPath);
+    expect(rows.patches).toHaveLength(2);
+    expect(rows.plans).toHaveLength(5);
+
+    const second = await cli('import', ROSTER);
+    expect(second).toEqual({
+      code: 0,
+      out: [
+        `Imported ${ROSTER}: Nothing changed: the database already matches the roster (2 patches, 3 clients, 5 visit plans).`,
+      ],
+      err: [],
+    });
+    expect(dump(dbPath)).toEqual(rows);
+  });
+
+  it('refuses an invalid roster with exit 1, one line per problem with its path, and changes nothing', async () => {
+    expect((await cli('import', ROSTER)).code).toBe(0);
+    const before = dump(dbPath);
+
+    const text = readFileSync(ROSTER, 'utf8');
+    for (const part of ['name: Mr K', 'at: "21:00"']) expect(text).toContain(part);
+    const broken = tempRoster(
+      text
+        .replace('name: Westbury North', 'name: Westbury Central') // valid on its own: must not be applied
+        .replace('name: Mr K', 'name: ""')
+        .replace('at: "21:00"', 'at: "9pm"'),
+    );
+    const { code, out, err } = await cli('import', broken);
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      `patchbot import: ${broken} was not loaded (nothing changed):`,
+      '  patches[0].clients[1].name: must not be empty',
+      '  patches[1].clients[0].visits[1].at: expected HH:mm',
+    ]);
+    expect(dump(dbPath)).toEqual(before);
+  });
+
+  it('an invalid roster puts no roster data in a new database', async () => {
+    const { code } = await cli('import', tempRoster('timezone: Europe/Lundon\n'));
+    expect(code).toBe(1);
+    if (!existsSync(dbPath)) return; // not even created: untouched
+    const rows = dump(dbPath);
+    for (const table of ['provider', 'patches', 'clients', 'plans', 'roles']) expect(rows[table]).toEqual([]);
+  });
+
+  it('a missing file is one line naming it, exit 1, and creates no database', async () => {
+    const missing = join(dir, 'nope.yml');
+    const { code, out, err } = await cli('import', missing);
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(`${missing}: no such file`);
+    expect(existsSync(dbPath)).toBe(false);
+  });
+});
+
+describe('patchbot start', () => {
+  const savedEnv = process.env;
+  afterEach(() => {
+    process.env = savedEnv;
+  });
+
+  it('with an empty environment exits 1 with one line per problem and no stack trace', async () => {
+    process.env = {};
+    const { code, out, err } = await cli('start');
+    process.env = savedEnv;
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      'patchbot: cannot start, the environment is not right:',
+      '  SLACK_BOT_TOKEN is required (the bot token, xoxb-…)',
+      '  SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret)',
+    ]);
+    expect(err.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the installed bin (no build step)', () => {
+  it('`node src/bin.mjs help` runs the TypeScript sources and prints the usage, exit 0', async () => {
+    const { code, stdout, stderr } = await bin(['help']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.split('\n')[0]).toBe(usageLine);
+    expect(stdout).toContain('import <roster.yml>');
+  });
+
+  it('`node src/bin.mjs start` with an empty environment exits 1 with the problems and no stack trace', async () => {
+    expect(await bin(['start'], {})).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: [
+        'patchbot: cannot start, the environment is not right:',
+        '  SLACK_BOT_TOKEN is required (the bot token, xoxb-…)',
+        '  SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret)',
+        '',
+      ].join('\n'),
+    });
+  });
+});

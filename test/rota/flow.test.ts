@@ -1,0 +1,240 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeMessage } from '../../src/demo/fake-slack.ts';
+import { fillView, type Harness, listen, startHarness, stopListening, TEAM } from '../support/harness.ts';
+
+const PATCH = 'C0PATCH07';
+const ALICE = 'U0ALICE1';
+const BOB = 'U0BOB0001';
+const CAROL = 'U0CAROL1';
+
+let h: Harness;
+beforeAll(() => {
+  listen();
+});
+afterAll(() => stopListening());
+afterEach(async () => {
+  await h.close();
+  h.fake.assertClean();
+});
+
+const sectionText = (m: FakeMessage) =>
+  m.blocks
+    .filter((b) => b.type === 'section' || b.type === 'header')
+    .map((b) => (b.text as { text: string }).text)
+    .join('\n');
+const lineOf = (m: FakeMessage, client: string) =>
+  m.blocks.find((b) => b.type === 'section' && (b.text as { text: string }).text.includes(client)) as
+    | {
+        block_id: string;
+        text: { text: string };
+        accessory?: { options: Array<{ value: string; text: { text: string } }> };
+      }
+    | undefined;
+const lastAnswer = () => h.fake.responses.at(-1)?.body.text as string | undefined;
+
+async function chooseFromMenu(user: string, message: FakeMessage, client: string, label: string) {
+  const line = lineOf(message, client);
+  if (!line?.accessory) throw new Error(`no menu on ${client}'s line`);
+  const option = line.accessory.options.find((o) => o.text.text === label);
+  if (!option) throw new Error(`no "${label}" in ${client}'s menu`);
+  const res = await h.slack.action({
+    user,
+    channel: PATCH,
+    actionId: 'rota_visit',
+    blockId: line.block_id,
+    value: option.value,
+    message,
+  });
+  expect(res.status).toBe(200);
+  await h.settle();
+}
+
+const digest = () => {
+  const posted = h.fake.messages(PATCH).filter((m) => m.text.startsWith('Rota for'));
+  expect(posted).toHaveLength(1);
+  return posted[0] as FakeMessage;
+};
+
+describe('the morning digest', () => {
+  it('is posted once at 07:00 local, in time order, with who, flags and menus', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T06:59:00Z');
+    expect(h.fake.messages(PATCH)).toHaveLength(0);
+    await h.tickAt('2026-11-23T07:00:00Z');
+    const d = digest();
+    const text = sectionText(d);
+    expect(text).toContain('Rota for Monday 23 November');
+    expect(text.indexOf('Mrs P')).toBeLessThan(text.indexOf('Mrs D'));
+    expect(lineOf(d, 'Mrs P')?.text.text).toMatch(
+      /\*08:00\* .*Mrs P.*Morning wake-up.*<@U0ALICE1>.*time-critical/,
+    );
+    expect(lineOf(d, 'Tea')?.text.text).toMatch(/17:30.*2 carers/);
+    expect(lineOf(d, 'Mrs P')?.accessory?.options.map((o) => o.text.text)).toEqual([
+      'Arrived',
+      'Take over',
+      'Not needed',
+    ]);
+    // The other patch's digest time is 07:30.
+    expect(h.fake.messages('C0PATCH08')).toHaveLength(0);
+    await h.tickAt('2026-11-23T07:30:00Z');
+    expect(h.fake.messages('C0PATCH08')).toHaveLength(1);
+    await h.tickAt('2026-11-23T07:45:00Z');
+    expect(h.fake.posts(PATCH)).toHaveLength(1);
+  });
+
+  it('is kept current in place as visits are marked arrived and done from it', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    h.clock.set(Date.parse('2026-11-23T08:02:00Z'));
+    await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Arrived');
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('arrived 08:02');
+    expect(lineOf(digest(), 'Mrs P')?.accessory?.options.map((o) => o.text.text)).toEqual(['Done']);
+    h.clock.set(Date.parse('2026-11-23T08:40:00Z'));
+    await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Done');
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('done 08:40');
+    expect(h.fake.posts(PATCH)).toHaveLength(1);
+  });
+
+  it('Take over makes the presser the assignee and tells the previous one', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    await chooseFromMenu(BOB, structuredClone(digest()), 'Mrs P', 'Take over');
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('<@U0BOB0001>');
+    const dm = h.fake.messages(ALICE);
+    expect(dm).toHaveLength(1);
+    expect(dm[0]?.text).toContain('<@U0BOB0001> took over the 08:00 visit to Mrs P');
+  });
+
+  it('a menu on a digest whose visit changed since answers privately with the current state, and changes nothing', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    const stale = structuredClone(digest());
+    await chooseFromMenu(BOB, structuredClone(digest()), 'Mrs P', 'Take over');
+    await chooseFromMenu(ALICE, stale, 'Mrs P', 'Take over');
+    expect(lastAnswer()).toContain('changed since that menu was shown');
+    expect(lastAnswer()).toContain('assigned to <@U0BOB0001>');
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('<@U0BOB0001>');
+  });
+
+  it('Not needed asks for a reason, and the visit is then never alerted', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Not needed');
+    const opened = h.fake.views.at(-1);
+    if (!opened) throw new Error('no modal');
+    const empty = await h.slack.submitView({
+      user: ALICE,
+      view: fillView({ ...opened.view, id: opened.id }, {}),
+    });
+    expect(JSON.parse(empty.body)).toMatchObject({
+      response_action: 'errors',
+      errors: { reason: expect.any(String) },
+    });
+    await h.slack.submitView({
+      user: ALICE,
+      view: fillView({ ...opened.view, id: opened.id }, { reason: 'hospital' }),
+    });
+    await h.settle();
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('not needed (in hospital)');
+    await h.tickAt('2026-11-23T09:00:00Z');
+    const alerts = h.fake
+      .messages(PATCH)
+      .filter((m) => m.text.includes('Mrs P') && !m.text.startsWith('Rota'));
+    expect(alerts).toHaveLength(0);
+  });
+
+  it('someone outside the patch team is told so privately and the visit is unchanged', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    const before = sectionText(digest());
+    await chooseFromMenu(CAROL, structuredClone(digest()), 'Mrs P', 'Arrived');
+    expect(lastAnswer()).toContain("not in this patch's team");
+    expect(sectionText(digest())).toBe(before);
+  });
+
+  it('lists open pop-backs, and updates when one is claimed', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    await h.slack.command({ command: '/popback', text: 'Mr K', channel_id: PATCH, user_id: ALICE });
+    await h.settle();
+    const opened = h.fake.views.at(-1);
+    if (!opened) throw new Error('no modal');
+    await h.slack.submitView({
+      user: ALICE,
+      view: fillView({ ...opened.view, id: opened.id }, { reason: 'Bin day' }),
+    });
+    await h.settle();
+    expect(sectionText(digest())).toMatch(/Open pop-backs.*Mr K/s);
+  });
+});
+
+describe('/rota', () => {
+  const rota = async (text: string, user = ALICE) => {
+    await h.slack.command({ command: '/rota', text, channel_id: PATCH, user_id: user });
+    await h.settle();
+    const r = h.fake.responses.at(-1)?.body as {
+      response_type: string;
+      text: string;
+      blocks?: Array<{ text?: { text: string } }>;
+    };
+    return { ...r, all: [r.text, ...(r.blocks ?? []).map((b) => b.text?.text ?? '')].join('\n') };
+  };
+
+  it('answers privately for today, tomorrow, a date and mine', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T06:00:00Z');
+    const today = await rota('');
+    expect(today.response_type).toBe('ephemeral');
+    expect(today.all).toContain('Monday 23 November');
+    expect(today.all).toContain('Tea');
+    const tomorrow = await rota('tomorrow');
+    expect(tomorrow.all).toContain('Tuesday 24 November');
+    expect(tomorrow.all).not.toContain('Tea');
+    const later = await rota('2026-12-02');
+    expect(later.all).toContain('Wednesday 2 December');
+    expect(later.all).toContain('Tea');
+    const mine = await rota('mine', BOB);
+    expect(mine.all).toContain('Mr K');
+    expect(mine.all).not.toContain('Mrs P');
+  });
+
+  it('explains a bad date in one line', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    const bad = await rota('2026-13-01');
+    expect(bad.text).toMatch(/^“2026-13-01” is not a date I know\. Try \/rota/);
+    expect(bad.text.split('\n')).toHaveLength(1);
+  });
+
+  it('outside a patch channel says where to use it', async () => {
+    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.slack.command({ command: '/rota', text: '', channel_id: 'C0ELSEWHERE', user_id: ALICE });
+    await h.settle();
+    expect(lastAnswer()).toContain('Use it in your patch channel');
+  });
+});
+
+describe('the clocks changing', () => {
+  it('on 2026-03-29 the digest is at 07:00 BST and the 08:00 visit is late at 08:10 BST', async () => {
+    h = await startHarness({ at: '2026-03-29T00:30:00Z', roster: TEAM });
+    await h.tickAt('2026-03-29T00:30:00Z');
+    await h.tickAt('2026-03-29T05:59:00Z');
+    expect(h.fake.messages(PATCH)).toHaveLength(0);
+    await h.tickAt('2026-03-29T06:00:00Z'); // 07:00 BST
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('*08:00*');
+    await h.tickAt('2026-03-29T07:09:00Z');
+    expect(h.fake.messages(PATCH)).toHaveLength(1);
+    await h.tickAt('2026-03-29T07:10:00Z'); // 08:10 BST
+    expect(h.fake.messages(PATCH).some((m) => m.text.startsWith('Late visit: Mrs P 08:00'))).toBe(true);
+  });
+
+  it('on 2026-10-25 the 08:00 visit is at 08:00 GMT', async () => {
+    h = await startHarness({ at: '2026-10-25T00:30:00Z', roster: TEAM });
+    await h.tickAt('2026-10-25T00:30:00Z'); // 01:30 BST, the first time round
+    await h.tickAt('2026-10-25T07:00:00Z');
+    expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('*08:00*');
+    await h.tickAt('2026-10-25T08:09:00Z');
+    expect(h.fake.messages(PATCH).filter((m) => m.text.startsWith('Late'))).toHaveLength(0);
+    await h.tickAt('2026-10-25T08:10:00Z');
+    expect(h.fake.messages(PATCH).some((m) => m.text.startsWith('Late visit: Mrs P 08:00'))).toBe(true);
+  });
+});
