@@ -181,10 +181,18 @@ export class Deliverer {
     const { db, client, clock, log } = this.deps;
     const paused = this.pausedUntil.get(row.channel);
     if (paused !== undefined) {
-      if (paused > clock.now()) return 'failed';
+      if (paused > clock.now()) {
+        // Out of the due list until the pause ends, so a long queue here cannot crowd out (through
+        // pendingRows' limit) the messages of other channels.
+        db.update(slackMessages)
+          .set({ nextAttemptAt: paused })
+          .where(eq(slackMessages.subject, row.subject))
+          .run();
+        return 'failed';
+      }
       this.pausedUntil.delete(row.channel);
     }
-    let threadTs: string | undefined;
+    let threadTs: string | undefined = row.threadTs ?? undefined;
     if (row.threadSubject) {
       const parent = getOutboxRow(db, row.threadSubject);
       if (!parent?.ts) return 'waiting';

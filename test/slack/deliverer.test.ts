@@ -76,6 +76,18 @@ const renderers: RendererEntry[] = [
   },
 ];
 
+/**
+ * The clock the deliverer sees. A run that loops without ever awaiting I/O starves the event loop, so
+ * vitest's time-out could never fire: this turns such a spin into a failure instead of a hang.
+ */
+let clockReads = 0;
+const guardedClock: Clock = {
+  now() {
+    if (++clockReads > 10_000) throw new Error('the deliverer is spinning: 10000 clock reads in one test');
+    return clock.now();
+  },
+};
+
 beforeEach(() => {
   fake.reset();
   clock.set(T0);
@@ -93,18 +105,6 @@ afterEach(() => {
     db.$client.close();
   }
 });
-
-/**
- * The clock the deliverer sees. A run that loops without ever awaiting I/O starves the event loop, so
- * vitest's time-out could never fire: this turns such a spin into a failure instead of a hang.
- */
-let clockReads = 0;
-const guardedClock: Clock = {
-  now() {
-    if (++clockReads > 10_000) throw new Error('the deliverer is spinning: 10000 clock reads in one test');
-    return clock.now();
-  },
-};
 
 function deliverer(opts: DelivererOptions = {}): Deliverer {
   return new Deliverer(
@@ -306,6 +306,25 @@ describe('rate limits and failures', () => {
     expect(fake.messages(C1).map(subjectOf)).toEqual(['test:a', 'test:b']);
     await d.deliverDue();
     expect(fake.posts(C1)).toHaveLength(2);
+    expect(backlog(db)).toBe(0);
+  });
+
+  it('keeps other channels flowing even when the rate-limited channel has more than a page of messages due', async () => {
+    const d = deliverer();
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
+    for (let i = 0; i < 250; i++) change(`test:${String(i).padStart(3, '0')}`, `n${i}`, C1);
+    await d.deliverDue();
+    expect(fake.calls).toHaveLength(1);
+
+    clock.advance(1000);
+    change('test:other', 'other channel', C2);
+    await d.deliverDue();
+    expect(fake.posts(C2).map((p) => p.args.text)).toEqual(['other channel']);
+    expect(fake.posts(C1)).toHaveLength(0);
+
+    clock.set(T0 + 30_000);
+    await d.deliverDue();
+    expect(fake.posts(C1)).toHaveLength(250);
     expect(backlog(db)).toBe(0);
   });
 
