@@ -198,6 +198,8 @@ export const slackMessages = sqliteTable(
     channel: text('channel').notNull(),
     /** Post as a reply in the thread of this other subject's message. */
     threadSubject: text('thread_subject'),
+    /** Or in the thread of a message the bot does not own (a message shortcut's message). */
+    threadTs: text('thread_ts'),
     ts: text('ts'),
     /** Set while a first post is in flight; if still set after a crash, the post's fate is unknown. */
     postStartedAt: integer('post_started_at'),
@@ -209,4 +211,78 @@ export const slackMessages = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('slack_messages_pending').on(t.nextAttemptAt).where(sql`want_rev > done_rev`)],
+);
+
+/** The on-call rota from the roster: a weekly pattern plus dated overrides, in local wall-clock time. */
+export const oncallShifts = sqliteTable('oncall_shifts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind', { enum: ['weekly', 'override'] }).notNull(),
+  /** Weekly shifts: comma-separated weekdays the shift starts on. */
+  days: text('days'),
+  /** Overrides: the local date the shift starts on. */
+  date: text('date'),
+  /** Local `HH:mm`; `to` may be `24:00`, and a `to` at or before `from` runs past midnight. */
+  from: text('from').notNull(),
+  to: text('to').notNull(),
+  userId: text('user_id').notNull(),
+  position: integer('position').notNull(),
+});
+
+export const ESCALATION_KINDS = ['medication', 'missed_visit', 'unclaimed_popback'] as const;
+export const MED_WHATS = ['missed_dose', 'refused', 'wrong_dose', 'ran_out', 'side_effect', 'other'] as const;
+
+/** Something a supervisor must own: a medication issue, a missed visit, an unclaimed pop-back. */
+export const escalations = sqliteTable(
+  'escalations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ESCALATION_KINDS }).notNull(),
+    patchId: integer('patch_id')
+      .notNull()
+      .references(() => patches.id),
+    clientId: integer('client_id').references(() => clients.id),
+    visitId: integer('visit_id').references(() => visits.id),
+    what: text('what', { enum: MED_WHATS }),
+    timeCritical: integer('time_critical', { mode: 'boolean' }).notNull().default(false),
+    urgency: text('urgency', { enum: ['now', 'today'] }).notNull(),
+    /** Typed by the assistant; shown only in the supervisors' channel, never logged. */
+    note: text('note'),
+    raisedBy: text('raised_by'),
+    raisedAt: integer('raised_at').notNull(),
+    source: text('source', { enum: ['command', 'button', 'shortcut', 'system'] }).notNull(),
+    /** Where the patch channel hears of it: a message thread in the patch channel, if any. */
+    patchThreadTs: text('patch_thread_ts'),
+    status: text('status', { enum: ['open', 'acknowledged', 'resolved'] })
+      .notNull()
+      .default('open'),
+    /** Index of the chain step last run (0 on call, 1 all supervisors, 2 the channel). */
+    step: integer('step').notNull().default(0),
+    round: integer('round').notNull().default(1),
+    nextAt: integer('next_at'),
+    ackedBy: text('acked_by'),
+    ackedAt: integer('acked_at'),
+    remindedAt: integer('reminded_at'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: integer('resolved_at'),
+    outcome: text('outcome'),
+    outcomeNote: text('outcome_note'),
+  },
+  (t) => [index('escalations_next').on(t.nextAt), index('escalations_visit').on(t.visitId)],
+);
+
+/** Every step of every escalation: who, what, when. The record for review (NICE NG67). */
+export const escalationEvents = sqliteTable(
+  'escalation_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    escalationId: integer('escalation_id')
+      .notNull()
+      .references(() => escalations.id),
+    at: integer('at').notNull(),
+    actor: text('actor'),
+    action: text('action').notNull(),
+    /** Who was called (comma-separated user ids), the outcome code, and the like. Never note text. */
+    detail: text('detail'),
+  },
+  (t) => [index('escalation_events_escalation').on(t.escalationId)],
 );

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { openDb } from '../db/index.ts';
 import { ConfigError, loadConfig, loadDatabasePath } from './config.ts';
+import { exportEscalationsCsv, parseExportRange } from './escalation/export.ts';
 import { runPatchbot } from './main.ts';
 import { describeSummary, importRosterFile } from './patches/import.ts';
 
@@ -9,6 +10,8 @@ const USAGE = `Usage: patchbot <command>
   start                          run the bot (reads the environment; see .env.example)
   import <roster.yml>            validate a roster file, then load it in one transaction
   demo                           a scripted patch day against a local stand-in for Slack
+  export escalations --from YYYY-MM-DD --to YYYY-MM-DD [--out file.csv]
+                                 every escalation raised on those days, one CSV row per step
   help                           this text
 `;
 
@@ -51,6 +54,38 @@ export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
           return 1;
         }
         io.out(`Imported ${file}: ${describeSummary(result.summary)}`);
+        return 0;
+      } finally {
+        db.$client.close();
+      }
+    }
+    case 'export': {
+      const [what, ...flags] = rest;
+      if (what !== 'escalations') {
+        io.err(
+          'patchbot export: say what to export: `npx patchbot export escalations --from 2026-11-01 --to 2026-11-30`',
+        );
+        return 2;
+      }
+      const flag = (name: string) => {
+        const i = flags.indexOf(name);
+        return i >= 0 ? flags[i + 1] : undefined;
+      };
+      const range = parseExportRange(flag('--from'), flag('--to'));
+      if (!range.ok) {
+        io.err(`patchbot export escalations: ${range.message}`);
+        return 2;
+      }
+      const db = openDb(loadDatabasePath());
+      try {
+        const { csv, escalations, rows } = exportEscalationsCsv(db, range.from, range.to);
+        const out = flag('--out');
+        if (out) {
+          writeFileSync(out, csv);
+          io.err(`Wrote ${escalations} escalations (${rows} rows) to ${out}`);
+        } else {
+          io.out(csv.replace(/\r\n$/, ''));
+        }
         return 0;
       } finally {
         db.$client.close();

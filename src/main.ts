@@ -1,7 +1,9 @@
 import { type Db, openDb } from '../db/index.ts';
-import { renderAlert, renderMissedNote, renderNudge, renderUnclaimedNote } from './alerts/render.ts';
+import { renderAlert, renderNudge } from './alerts/render.ts';
 import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
+import { registerEscalation } from './escalation/listeners.ts';
+import { renderEscalation, renderPatchNote } from './escalation/render.ts';
 import { createLog, errorFields, type Log } from './log.ts';
 import { registerPopback } from './popback/listeners.ts';
 import { renderCard } from './popback/service.ts';
@@ -22,9 +24,9 @@ export const renderers: RendererEntry[] = [
   { prefix: 'digest:', render: renderDigest },
   { prefix: 'takeover:', render: renderTakeover },
   { prefix: 'alert:', render: renderAlert },
-  { prefix: 'missed:', render: renderMissedNote },
   { prefix: 'nudge:', render: renderNudge },
-  { prefix: 'unclaimed:', render: renderUnclaimedNote },
+  { prefix: 'esc:', render: renderEscalation },
+  { prefix: 'escpatch:', render: renderPatchNote },
 ];
 
 export interface Patchbot {
@@ -60,6 +62,7 @@ export function createPatchbot(
   const slack = createSlackApp(config, log);
   registerPopback(slack.app, deps);
   registerRota(slack.app, deps);
+  registerEscalation(slack.app, deps);
   const scheduler = new Scheduler(deps, opts.schedule || undefined);
   return {
     deps,

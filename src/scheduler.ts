@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { sweepFixedVisits, sweepPopbacks } from './alerts/service.ts';
 import type { Deps } from './deps.ts';
+import { advanceEscalations } from './escalation/service.ts';
 import { errorFields } from './log.ts';
 import { makeDigestsDue } from './rota/digest.ts';
 import { syncFixedVisits } from './rota/service.ts';
@@ -18,6 +19,8 @@ export interface TickReport {
   missed: number;
   nudged: number;
   escalated: number;
+  /** Escalation chain steps, reminders and time-outs run. */
+  steps: number;
 }
 
 /** One pass of every job at `now`. Plain and synchronous against SQLite; Slack I/O is the deliverer's. */
@@ -26,7 +29,8 @@ export function runJobs(deps: Deps, now: number): TickReport {
   const digests = makeDigestsDue(deps, now);
   const visits = sweepFixedVisits(deps, now);
   const popbacks = sweepPopbacks(deps, now);
-  return { created: sync.created, digests, ...visits, ...popbacks };
+  const steps = advanceEscalations(deps, now);
+  return { created: sync.created, digests, ...visits, ...popbacks, steps };
 }
 
 export class Scheduler {

@@ -30,11 +30,21 @@ describe('manifest.yml', () => {
 
   it('declares every slash command the app listens for, each with a description and usage hint', () => {
     const commands = manifest.features.slash_commands.map((c: { command: string }) => c.command);
-    expect(commands).toEqual(expect.arrayContaining(['/popback', '/rota']));
+    expect(commands).toEqual(expect.arrayContaining(['/popback', '/rota', '/medissue', '/oncall']));
     for (const c of manifest.features.slash_commands) {
       expect(c.description.length).toBeGreaterThan(0);
       expect(c.usage_hint).toBeDefined();
     }
+  });
+
+  it('has the message shortcut the app listens for', () => {
+    expect(manifest.features.shortcuts).toEqual([
+      expect.objectContaining({
+        type: 'message',
+        callback_id: 'raise_medissue',
+        name: 'Raise medication issue',
+      }),
+    ]);
   });
 
   it('turns on interactivity and Socket Mode', () => {

@@ -5,15 +5,7 @@ import { POPBACK_ACTIONS } from '../popback/views.ts';
 import type { Renderer } from '../slack/outbox.ts';
 import { localTime } from '../time.ts';
 import { loadVisit, type VisitRecord } from '../visits/store.ts';
-import {
-  type AlertData,
-  alertMessage,
-  missedCall,
-  missedNote,
-  nudgeMessage,
-  type UnclaimedData,
-  unclaimedNote,
-} from './views.ts';
+import { type AlertData, alertMessage, missedCall, nudgeMessage, type UnclaimedData } from './views.ts';
 
 /** Renderers for the alert subjects: each reads the visit as it is now. */
 
@@ -58,12 +50,6 @@ export const renderAlert: Renderer = (db, subject) => {
   return subject.endsWith(':call') ? missedCall(a) : alertMessage(a);
 };
 
-/** `missed:<id>` in the supervisors' channel. */
-export const renderMissedNote: Renderer = (db, subject) => {
-  const a = withAlert(db, subject);
-  return a ? missedNote(a) : null;
-};
-
 function unclaimedData(db: Db, subject: string): UnclaimedData | null {
   const rec = loadVisit(db, idOf(subject));
   if (!rec || rec.visit.kind === 'fixed') return null;
@@ -93,10 +79,4 @@ function unclaimedData(db: Db, subject: string): UnclaimedData | null {
 export const renderNudge: Renderer = (db, subject) => {
   const u = unclaimedData(db, subject);
   return u ? nudgeMessage(u, POPBACK_ACTIONS.claim) : null;
-};
-
-/** `unclaimed:<id>` in the supervisors' channel. */
-export const renderUnclaimedNote: Renderer = (db, subject) => {
-  const u = unclaimedData(db, subject);
-  return u ? unclaimedNote(u) : null;
 };

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
-import { visits } from '../../db/schema.ts';
+import { visitClients, visits } from '../../db/schema.ts';
+import { type RaiseArgs, raiseEscalation } from '../escalation/service.ts';
 import type { Log } from '../log.ts';
 import { thresholdsFromSettings } from '../patches/model.ts';
 import { getPatch, providerSettings } from '../patches/store.ts';
@@ -25,9 +26,7 @@ export interface SweepDeps {
 }
 
 export const alertSubject = (visitId: number): string => `alert:${visitId}`;
-export const missedNoteSubject = (visitId: number): string => `missed:${visitId}`;
 export const nudgeSubject = (visitId: number): string => `nudge:${visitId}`;
-export const unclaimedNoteSubject = (visitId: number): string => `unclaimed:${visitId}`;
 
 /** How far back a sweep looks: a visit unattended for longer than this was dealt with already. */
 const LOOKBACK = 24 * 60 * MINUTE;
@@ -69,9 +68,11 @@ export function sweepFixedVisits(deps: SweepDeps, now: number): { late: number; 
           },
           now,
         );
-        if (provider.supervisorsChannel) {
-          markDue(tx, { subject: missedNoteSubject(v.id), channel: provider.supervisorsChannel }, now);
-        }
+        raiseEscalation(
+          tx,
+          systemEscalation('missed_visit', patch, v.id, v.timeCritical, clientOfVisit(tx, v.id)),
+          now,
+        );
       }
       recordEvent(tx, v.id, now, null, due);
       // Posted before the thread reply above is delivered: the outbox waits for the parent's ts.
@@ -116,9 +117,11 @@ export function sweepPopbacks(deps: SweepDeps, now: number): { nudged: number; e
         markDue(tx, { subject: nudgeSubject(v.id), channel: patch.channelId }, now);
       } else {
         updateVisit(tx, v.id, { escalatedAt: now, ...(v.nudgedAt === null ? { nudgedAt: now } : {}) });
-        if (provider.supervisorsChannel) {
-          markDue(tx, { subject: unclaimedNoteSubject(v.id), channel: provider.supervisorsChannel }, now);
-        }
+        raiseEscalation(
+          tx,
+          systemEscalation('unclaimed_popback', patch, v.id, false, clientOfVisit(tx, v.id)),
+          now,
+        );
       }
       recordEvent(tx, v.id, now, null, step === 'nudge' ? 'unclaimed_nudge' : 'unclaimed_escalated');
       return true;
@@ -131,14 +134,40 @@ export function sweepPopbacks(deps: SweepDeps, now: number): { nudged: number; e
   return counts;
 }
 
-/** A visit changed: bring its alert, supervisors' note and nudges up to date, where they exist. */
+/** A visit changed: bring its alert and reminder up to date, where they exist. */
 export function touchAlert(tx: Db, visitId: number, now: number): void {
-  for (const subject of [
-    alertSubject(visitId),
-    missedNoteSubject(visitId),
-    nudgeSubject(visitId),
-    unclaimedNoteSubject(visitId),
-  ]) {
+  for (const subject of [alertSubject(visitId), nudgeSubject(visitId)]) {
     markDueIfExists(tx, subject, now);
   }
+}
+
+/** The (first) client a visit is for. */
+function clientOfVisit(tx: Db, visitId: number): number | null {
+  return (
+    tx.select({ id: visitClients.clientId }).from(visitClients).where(eq(visitClients.visitId, visitId)).get()
+      ?.id ?? null
+  );
+}
+
+/** A missed visit or an unclaimed pop-back goes to the supervisors as an escalation with its own chain. */
+function systemEscalation(
+  kind: 'missed_visit' | 'unclaimed_popback',
+  patch: { id: number; channelId: string },
+  visitId: number,
+  timeCritical: boolean,
+  clientId: number | null,
+): RaiseArgs {
+  return {
+    kind,
+    patchId: patch.id,
+    patchChannel: patch.channelId,
+    clientId,
+    visitId,
+    what: null,
+    timeCritical,
+    urgency: 'now',
+    note: null,
+    raisedBy: null,
+    source: 'system',
+  };
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { actions, clip, context, esc, mention, section } from '../slack/blocks.ts';
+import { ESC_ACTIONS } from '../escalation/views.ts';
+import { actions, type ButtonSpec, clip, context, esc, mention, section } from '../slack/blocks.ts';
 import { localTime, MINUTE } from '../time.ts';
 import type { VisitStatus } from '../visits/model.ts';
 
@@ -60,8 +61,14 @@ export function alertMessage(a: AlertData): { text: string; blocks: KnownBlock[]
   const head = a.level === 'late' ? ':warning: *Late visit*' : ':red_circle: *Missed visit*';
   const blocks: KnownBlock[] = [section(`${head} · ${visitLine(a)}`, `alert:${a.visitId}`)];
   const done = resolution(a);
+  const medIssue: ButtonSpec = {
+    actionId: ESC_ACTIONS.open,
+    text: 'Medication issue',
+    value: String(a.visitId),
+  };
   if (done) {
     blocks.push(section(done, `resolved:${a.visitId}`));
+    blocks.push(actions(`alert-actions:${a.visitId}`, [medIssue]));
   } else {
     const who = a.assignee ? mention(a.assignee) : 'Nobody is assigned:';
     blocks.push(
@@ -81,6 +88,7 @@ export function alertMessage(a: AlertData): { text: string; blocks: KnownBlock[]
       actions(`alert-actions:${a.visitId}`, [
         { actionId: ALERT_ACTIONS.arrived, text: 'Arrived', value: String(a.visitId), style: 'primary' },
         { actionId: ALERT_ACTIONS.onway, text: "I'm on my way", value: String(a.visitId) },
+        medIssue,
       ]),
     );
   }
@@ -98,29 +106,6 @@ export function alertMessage(a: AlertData): { text: string; blocks: KnownBlock[]
 export function missedCall(a: AlertData): { text: string } {
   return {
     text: `${a.assistants.map(mention).join(' ')} the ${localTime(a.startsAt, a.zone)} visit to *${esc(a.clientName)}* is missed: can one of you go now? The supervisors have been told.`,
-  };
-}
-
-export function missedNote(a: AlertData): { text: string; blocks: KnownBlock[] } {
-  const blocks: KnownBlock[] = [
-    section(
-      `:red_circle: *Missed visit* · ${esc(a.patchName)} <#${a.patchChannel}>\n${visitLine(a)} · assigned ${a.assignee ? mention(a.assignee) : 'nobody'}`,
-      `missed:${a.visitId}`,
-    ),
-  ];
-  const done = resolution(a);
-  blocks.push(
-    section(
-      done ? `Resolved: ${done}` : 'Nobody has checked in. The patch channel has been alerted.',
-      `missed-state:${a.visitId}`,
-    ),
-  );
-  return {
-    text: clip(
-      `Missed visit in ${a.patchName}: ${a.clientName} ${localTime(a.startsAt, a.zone)}${done ? ' (resolved)' : ''}`,
-      3000,
-    ),
-    blocks,
   };
 }
 
@@ -173,26 +158,4 @@ export function nudgeMessage(
     );
   }
   return { text: clip(`Still unclaimed: ${u.kindLabel} for ${u.clientNames.join(', ')}`, 3000), blocks };
-}
-
-export function unclaimedNote(u: UnclaimedData): { text: string; blocks: KnownBlock[] } {
-  const names = u.clientNames.map((n) => `*${esc(n)}*`).join(', ');
-  const claimed = claimedLine(u);
-  const blocks: KnownBlock[] = [
-    section(
-      `:hourglass_flowing_sand: *Unclaimed ${u.kindLabel.toLowerCase()}* · ${esc(u.patchName)} <#${u.patchChannel}>\nFor ${names}, ${u.soon}; asked at ${localTime(u.createdAt, u.zone)}${u.requestedBy ? ` by ${mention(u.requestedBy)}` : ''}.`,
-      `unclaimed:${u.visitId}`,
-    ),
-    section(
-      claimed ?? 'Nobody has claimed it, after a reminder in the patch channel.',
-      `unclaimed-state:${u.visitId}`,
-    ),
-  ];
-  return {
-    text: clip(
-      `Unclaimed ${u.kindLabel.toLowerCase()} in ${u.patchName}${claimed ? ' (claimed since)' : ''}`,
-      3000,
-    ),
-    blocks,
-  };
 }

@@ -4,50 +4,75 @@ import { openDb } from '../../db/index.ts';
 import { createLog } from '../log.ts';
 import { createPatchbot } from '../main.ts';
 import { importRoster } from '../patches/import.ts';
+import { visitThresholds } from '../patches/model.ts';
 import { parseRoster } from '../patches/roster.ts';
-import { ManualClock } from '../time.ts';
-import { FakeSlack, startFakeSlackServer } from './fake-slack.ts';
+import { activePlans, findPatchByChannel, providerSettings } from '../patches/store.ts';
+import { fixedVisitsOn, type RotaRow } from '../rota/store.ts';
+import { pendingRows } from '../slack/outbox.ts';
+import { dayjs, localDate, localInstant, localTime, ManualClock, MINUTE } from '../time.ts';
+import { type FakeMessage, FakeSlack, startFakeSlackServer } from './fake-slack.ts';
 import { fillView, SlackDriver } from './signed.ts';
 import { type Names, plain, renderBlocks } from './transcript.ts';
 
 /**
  * `npm run demo`: the real app, its real HTTP receiver and signed requests, against the same local
- * stand-in for Slack's Web API the tests use. A scripted scene, printed as the channel would show it.
+ * stand-in for Slack's Web API the tests use. A scripted patch day, printed as each channel would show it:
+ * the morning rota, a visit checked in from it, a visit nobody checks in for (late, then missed), and a
+ * pop-back claimed by two people at once. Everything printed is what the stand-in recorded.
  */
 
 const SECRET = 'demo-signing-secret';
 const ROSTER = join(import.meta.dirname, 'roster.example.yml');
-const START = '2026-11-23T10:00:00Z'; // a Monday, 10:00 in London
+/** A Monday in November: London is on GMT, so local time and UTC agree. */
+const START = '2026-11-23T06:55:00Z';
+/** The pop-back scene, unless the morning runs later. */
+const POPBACK_AT = '2026-11-23T10:00:00Z';
+const FIRST_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'harry'];
 
-type Io = { out: (s: string) => void; err: (s: string) => void };
+export type DemoIo = { out: (s: string) => void; err: (s: string) => void };
 
-export async function runDemo(io: Io): Promise<number> {
-  const fake = new FakeSlack();
-  const server = startFakeSlackServer(fake);
+/** One step of the morning, at a local instant. */
+interface Step {
+  at: number;
+  title: string;
+  act?: () => Promise<void>;
+}
+
+export async function runDemo(io: DemoIo): Promise<number> {
   const clock = new ManualClock(Date.parse(START));
+  // The stand-in's message ts follow the demo's clock, as Slack's follow the real one.
+  const fake = new FakeSlack({ clock: () => clock.now() });
+  const server = startFakeSlackServer(fake);
   const db = openDb(':memory:');
   const parsed = parseRoster(readFileSync(ROSTER, 'utf8'));
   if (!parsed.ok) {
     io.err(`demo roster is invalid:\n${parsed.errors.join('\n')}`);
+    server.close();
+    db.$client.close();
     return 1;
   }
   const roster = parsed.roster;
-  importRoster(db, roster, clock.now());
   const patch = roster.patches[0];
   if (!patch || patch.assistants.length < 2 || !patch.clients[0]) {
     io.err('demo roster needs a first patch with two assistants and a client');
+    server.close();
+    db.$client.close();
     return 1;
   }
+  // One patch's day: the other patches' visits would go unattended and crowd the supervisors' channel.
+  importRoster(db, { ...roster, patches: [patch] }, clock.now());
   const [alice, bob] = patch.assistants as [string, string];
   const client = patch.clients[0];
+  const supervisors = roster.supervisors.channel;
   const names: Names = {
     users: {
-      [alice]: 'alice',
-      [bob]: 'bob',
+      ...Object.fromEntries(roster.admins.map((u, i) => [u, `admin${i + 1}`])),
       ...Object.fromEntries(roster.supervisors.members.map((u, i) => [u, `supervisor${i + 1}`])),
+      ...Object.fromEntries(patch.assistants.map((u, i) => [u, FIRST_NAMES[i] ?? `assistant${i + 1}`])),
     },
-    channels: { [patch.channel]: patch.code.toLowerCase(), [roster.supervisors.channel]: 'supervisors' },
+    channels: { [patch.channel]: patch.code.toLowerCase(), [supervisors]: 'supervisors' },
   };
+  const who = (user: string) => `@${names.users[user] ?? user}`;
   const bot = createPatchbot(
     {
       slackBotToken: 'xoxb-demo',
@@ -58,37 +83,206 @@ export async function runDemo(io: Io): Promise<number> {
       databasePath: ':memory:',
       logLevel: 'error',
     },
-    { db, clock, log: createLog('error', (l) => io.err(l)), delivery: { postGapMs: 0 } },
+    {
+      db,
+      clock,
+      log: createLog('error', (l) => io.err(l)),
+      delivery: { postGapMs: 0 },
+      // The demo moves the clock and runs the jobs itself.
+      schedule: false,
+    },
   );
   const { port } = await bot.start();
   const slack = new SlackDriver({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET });
+  /**
+   * Waits until every request is handled and everything due is delivered. A kick that lands just as a
+   * delivery run ends can wait for the next poll (seconds of real time), so kick again while rows are due.
+   */
   const settle = async () => {
-    await bot.slack.settled();
-    await bot.deliverer.idle();
+    for (let i = 0; i < 50; i++) {
+      await bot.slack.settled();
+      await bot.deliverer.idle();
+      if (pendingRows(db, clock.now()).length === 0) return;
+      bot.deliverer.kick();
+      await new Promise((r) => setImmediate(r));
+    }
   };
+  const zone = providerSettings(db).timezone;
+  const hhmm = (ms = clock.now()) => localTime(ms, zone);
+  const tickAt = async (ms: number) => {
+    clock.set(ms);
+    bot.scheduler.tick();
+    await settle();
+  };
+
+  // ---- printing: only what the stand-in recorded ----
+  const shown = new Map<string, string[]>();
   let shownEphemerals = 0;
   let shownResponses = 0;
-  const show = (title: string) => {
-    io.out(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`);
-    io.out(`#${names.channels[patch.channel]}`);
-    for (const m of fake.messages(patch.channel)) {
-      for (const line of renderBlocks(m.blocks, m.text, names)) io.out(`  │ ${line}`);
-      io.out('  │');
+  const dmChannels = () => Object.keys(names.users).filter((u) => fake.messages(u).length > 0);
+  /**
+   * A message as printed: new in full; updated with its changed lines (long runs of unchanged lines
+   * folded) and Slack's "(edited)"; unchanged as one line.
+   */
+  const printMessage = (m: FakeMessage, indent: string, out: string[]): boolean => {
+    const body = renderBlocks(m.blocks, m.text, names);
+    const key = `${m.channel}/${m.ts}`;
+    const before = shown.get(key);
+    shown.set(key, body);
+    if (before && before.join('\n') === body.join('\n')) {
+      out.push(`${indent}┄ unchanged: ${plain(m.text, names).split('\n')[0]}`);
+      return false;
     }
+    for (const line of before ? changedLines(before, body) : body) out.push(`${indent}${line}`);
+    if (m.edits > 0) out.push(`${indent}  (edited)`);
+    return true;
+  };
+  const printChannel = (channel: string, label: string) => {
+    const out: string[] = [];
+    let changed = false;
+    for (const m of fake.messages(channel)) {
+      changed = printMessage(m, '  │ ', out) || changed;
+      for (const reply of fake.replies(channel, m.ts)) {
+        changed = printMessage(reply, '  │    ↳ ', out) || changed;
+      }
+      out.push('  │');
+    }
+    if (!changed) return;
+    io.out(label);
+    for (const line of out) io.out(line);
+  };
+  const show = (title: string) => {
+    const head = `${hhmm()} · ${title}`;
+    io.out(`\n── ${head} ${'─'.repeat(Math.max(0, 76 - head.length))}`);
+    printChannel(patch.channel, `#${names.channels[patch.channel]}`);
+    printChannel(supervisors, `#${names.channels[supervisors]}`);
+    for (const user of dmChannels()) printChannel(user, `direct message to ${who(user)}`);
     const privately = [
       ...fake.ephemerals.slice(shownEphemerals).map((e) => ({ to: e.user, text: e.text })),
       ...fake.responses.slice(shownResponses).map((r) => ({ to: '', text: String(r.body.text ?? '') })),
     ];
     for (const p of privately)
-      io.out(
-        `  (only ${p.to ? `@${names.users[p.to] ?? p.to}` : 'the person who pressed'} sees) ${plain(p.text, names)}`,
-      );
+      io.out(`  (only ${p.to ? who(p.to) : 'the person who pressed'} sees) ${plain(p.text, names)}`);
     shownEphemerals = fake.ephemerals.length;
     shownResponses = fake.responses.length;
   };
 
+  // ---- finding what to press, in the messages as Slack holds them ----
+  const bySubject = (channel: string, subject: string) =>
+    fake.messages(channel).find((m) => m.metadata?.event_payload.subject === subject);
+  const withVisit = (visitId: number) =>
+    fake
+      .messages(patch.channel)
+      .find((m) => m.blocks.some((b) => b.block_id === `visit:${visitId}` && b.accessory));
+  const fromDigest = async (user: string, visitId: number, label: string) => {
+    const digest = withVisit(visitId);
+    const line = digest?.blocks.find((b) => b.block_id === `visit:${visitId}`);
+    const options = (line?.accessory as { options?: Array<{ text: { text: string }; value: string }> })
+      ?.options;
+    const option = options?.find((o) => o.text.text === label);
+    if (!digest || !option) throw new Error(`the rota has no "${label}" for visit ${visitId}`);
+    await slack.action({
+      user,
+      channel: patch.channel,
+      actionId: 'rota_visit',
+      blockId: `visit:${visitId}`,
+      value: option.value,
+      message: structuredClone(digest),
+    });
+    await settle();
+  };
+  const onAlert = async (user: string, visitId: number, actionId: string) => {
+    const alert = bySubject(patch.channel, `alert:${visitId}`);
+    if (!alert) throw new Error(`no alert for visit ${visitId}`);
+    await slack.action({ user, channel: patch.channel, actionId, message: structuredClone(alert) });
+    await settle();
+  };
+
   try {
-    io.out(`patchbot demo: patch ${patch.code} "${patch.name}", assistants @alice and @bob, ${START} (UTC)`);
+    io.out(
+      `patchbot demo: patch ${patch.code} "${patch.name}" (the roster's first patch), assistants ` +
+        `${patch.assistants.map(who).join(' and ')}, ${dayjs(clock.now()).tz(zone).format('dddd D MMMM YYYY')}, ` +
+        `${zone} time. The clock starts at ${hhmm()} and is moved by hand.`,
+    );
+
+    // ---- the morning: the rota, a visit checked in from it, a visit nobody checks in for ----
+    const patchRow = findPatchByChannel(db, patch.channel);
+    if (!patchRow) throw new Error('the first patch was not imported');
+    const today = localDate(clock.now(), zone);
+    await tickAt(Math.max(clock.now(), localInstant(today, patchRow.digestAt, zone)));
+    show(`the day's rota is posted in #${names.channels[patch.channel]}`);
+
+    const plans = new Map(activePlans(db, { patchId: patchRow.id }).map((p) => [p.id, p]));
+    const thresholdsOf = (r: RotaRow) =>
+      visitThresholds(
+        [
+          providerSettings(db).thresholds,
+          patchRow.thresholds,
+          plans.get(r.visit.planId ?? 0)?.thresholds ?? {},
+        ],
+        { minutes: r.visit.minutes ?? 0, timeCritical: r.visit.timeCritical },
+      );
+    const visits = fixedVisitsOn(db, patchRow.id, today).filter(
+      (r) => r.visit.status === 'open' && (r.visit.startsAt ?? 0) > clock.now(),
+    );
+    const [first, ...rest] = visits;
+    // The visit nobody checks in for: the next one that is late before it is missed, if any.
+    const second = rest.find((r) => thresholdsOf(r).lateMinutes < thresholdsOf(r).missedMinutes) ?? rest[0];
+    if (!first || !second) throw new Error(`the first patch needs two visits on ${today}`);
+    const startOf = (r: RotaRow) => r.visit.startsAt ?? 0;
+    const line = (r: RotaRow) => `the ${hhmm(startOf(r))} visit to ${r.clientName}`;
+    const firstCarer = first.visit.assignee ?? alice;
+    const secondCarer = second.visit.assignee ?? bob;
+    const t2 = thresholdsOf(second);
+    const lateFirst = t2.lateMinutes < t2.missedMinutes;
+    const firstArrives =
+      startOf(first) + Math.max(0, Math.min(2, thresholdsOf(first).lateMinutes - 1)) * MINUTE;
+    const steps: Step[] = [
+      {
+        at: firstArrives,
+        title: `${who(firstCarer)} marks ${line(first)} Arrived from the rota's menu`,
+        act: () => fromDigest(firstCarer, first.visit.id, 'Arrived'),
+      },
+      {
+        at: startOf(first) + (first.visit.minutes ?? 0) * MINUTE,
+        title: `${who(firstCarer)} marks ${line(first)} Done`,
+        act: () => fromDigest(firstCarer, first.visit.id, 'Done'),
+      },
+      ...(lateFirst
+        ? [
+            {
+              at: startOf(second) + t2.lateMinutes * MINUTE,
+              title: `nobody has checked in for ${line(second)}: it is late`,
+            },
+            {
+              at: startOf(second) + (t2.lateMinutes + 2) * MINUTE,
+              title: `${who(secondCarer)} presses "I'm on my way" on the alert`,
+              act: () => onAlert(secondCarer, second.visit.id, 'alert_onway'),
+            },
+          ]
+        : []),
+      {
+        at: startOf(second) + t2.missedMinutes * MINUTE,
+        title: lateFirst
+          ? 'still nobody there: the same alert turns to missed; the supervisors are told'
+          : `nobody has checked in for ${line(second)}: it is missed; the supervisors are told`,
+      },
+      {
+        at: startOf(second) + (t2.missedMinutes + 6) * MINUTE,
+        title: `${who(secondCarer)} gets there and presses Arrived on the alert`,
+        act: () => onAlert(secondCarer, second.visit.id, 'alert_arrived'),
+      },
+    ];
+    steps.sort((a, b) => a.at - b.at);
+    for (const step of steps) {
+      await tickAt(step.at);
+      await step.act?.();
+      show(step.title);
+    }
+
+    // ---- late morning: a pop-back, claimed by two people in the same instant ----
+    const popbackAt = Math.max(Date.parse(POPBACK_AT), clock.now() + 30 * MINUTE);
+    clock.set(popbackAt);
     await slack.command({
       command: '/popback',
       text: client.name,
@@ -98,51 +292,53 @@ export async function runDemo(io: Io): Promise<number> {
     await settle();
     const opened = fake.views.at(-1);
     if (!opened) throw new Error('the /popback modal did not open');
-    io.out(`\n@alice types "/popback ${client.name}": the request form opens with ${client.name} chosen.`);
+    io.out(
+      `\n${hhmm()} · ${who(alice)} types "/popback ${client.name}": the request form opens with ${client.name} chosen.`,
+    );
     const view = fillView(
       { ...opened.view, id: opened.id },
       { reason: 'Phoned: her hearing aid is whistling', soon: 'hour' },
     );
     await slack.submitView({ user: alice, view });
     await settle();
-    show('@alice posts the request');
+    show(`${who(alice)} posts the request`);
 
-    const card = fake.messages(patch.channel)[0];
-    if (!card) throw new Error('no request card was posted');
-    const snapshot = structuredClone(card);
-    clock.advance(3 * 60_000);
+    const posted = fake
+      .messages(patch.channel)
+      .find((m) => String(m.metadata?.event_payload.subject ?? '').startsWith('popback:'));
+    if (!posted) throw new Error('no request card was posted');
+    const snapshot = structuredClone(posted);
+    clock.advance(3 * MINUTE);
     await Promise.all([
       slack.action({ user: bob, channel: patch.channel, actionId: 'popback_claim', message: snapshot }),
       slack.action({ user: alice, channel: patch.channel, actionId: 'popback_claim', message: snapshot }),
     ]);
     await settle();
-    show('@bob and @alice press Claim in the same instant');
+    show(`${who(bob)} and ${who(alice)} press Claim in the same instant`);
 
-    const claimer = /Claimed\* by <@(\w+)>/.exec(JSON.stringify(card.blocks))?.[1] ?? bob;
-    clock.advance(17 * 60_000);
+    const claimer = /Claimed\* by <@(\w+)>/.exec(JSON.stringify(posted.blocks))?.[1] ?? bob;
+    clock.advance(17 * MINUTE);
     await slack.action({
       user: claimer,
       channel: patch.channel,
       actionId: 'popback_arrived',
-      message: structuredClone(card),
+      message: structuredClone(posted),
     });
     await settle();
-    show(`@${names.users[claimer]} arrives`);
+    show(`${who(claimer)} arrives`);
 
-    clock.advance(25 * 60_000);
+    clock.advance(25 * MINUTE);
     await slack.action({
       user: claimer,
       channel: patch.channel,
       actionId: 'popback_done',
-      message: structuredClone(card),
+      message: structuredClone(posted),
     });
     await settle();
-    show(`@${names.users[claimer]} is done`);
+    show(`${who(claimer)} is done`);
 
-    const posts = fake.posts(patch.channel).length;
-    io.out(
-      `\n${posts} message posted to #${names.channels[patch.channel]}, updated in place ${card.edits} times.`,
-    );
+    io.out(`\nThe request card is one message, updated in place ${posted.edits} times.`);
+    io.out(summary(fake, names, [patch.channel, supervisors, ...dmChannels()]));
     fake.assertClean();
     return 0;
   } finally {
@@ -150,4 +346,72 @@ export async function runDemo(io: Io): Promise<number> {
     server.close();
     db.$client.close();
   }
+}
+
+/**
+ * The lines to print for an updated message: the first line, every line added or changed, lines that
+ * went away without a replacement (marked), and unchanged lines only where fewer than three stand together.
+ */
+export function changedLines(before: readonly string[], after: readonly string[]): string[] {
+  const n = before.length;
+  const m = after.length;
+  const common = new Array<number>((n + 1) * (m + 1)).fill(0);
+  const at = (i: number, j: number) => common[i * (m + 1) + j] ?? 0;
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      common[i * (m + 1) + j] =
+        before[i] === after[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
+    }
+  }
+  const out: string[] = [];
+  let same: string[] = [];
+  let added: string[] = [];
+  let gone: string[] = [];
+  const flush = () => {
+    if (same.length >= 3) out.push(`┄ ${same.length} lines unchanged`);
+    else out.push(...same);
+    // A changed line shows as itself; only lines gone without a replacement are listed as gone.
+    out.push(...(added.length > 0 ? added : gone.map((line) => `┄ gone: ${line.trim()}`)));
+    same = [];
+    added = [];
+    gone = [];
+  };
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && before[i] === after[j]) {
+      if (added.length > 0 || gone.length > 0) flush();
+      if (j === 0) out.push(after[j] ?? '');
+      else same.push(after[j] ?? '');
+      i++;
+      j++;
+      continue;
+    }
+    if (same.length > 0) {
+      const kept = same;
+      same = [];
+      if (kept.length >= 3) out.push(`┄ ${kept.length} lines unchanged`);
+      else out.push(...kept);
+    }
+    if (j < m && (i >= n || at(i, j + 1) >= at(i + 1, j))) added.push(after[j++] ?? '');
+    else gone.push(before[i++] ?? '');
+  }
+  flush();
+  return out;
+}
+
+/** "In Slack: #p07 4 posts (1 a thread reply), 12 updates · #supervisors 1 post, 1 update". */
+function summary(fake: FakeSlack, names: Names, channels: string[]): string {
+  const ok = (method: string, channel: string) =>
+    fake.calls.filter((c) => c.method === method && !c.failed && c.args.channel === channel);
+  const n = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
+  const parts = channels.map((channel) => {
+    const posts = ok('chat.postMessage', channel);
+    const replies = posts.filter((c) => c.args.thread_ts !== undefined).length;
+    const label = names.channels[channel]
+      ? `#${names.channels[channel]}`
+      : `DM to @${names.users[channel] ?? channel}`;
+    return `${label} ${n(posts.length, 'post')}${replies > 0 ? ` (${replies} in a thread)` : ''}, ${n(ok('chat.update', channel).length, 'update')}`;
+  });
+  return `In Slack: ${parts.join(' · ')}.`;
 }

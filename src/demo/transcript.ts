@@ -16,6 +16,10 @@ const EMOJI: Record<string, string> = {
   hourglass_flowing_sand: '⏳',
   running: '🏃',
   bell: '🔔',
+  runner: '🏃',
+  busts_in_silhouette: '👥',
+  grey_question: '❔',
+  thread: '🧵',
 };
 
 export interface Names {
@@ -36,7 +40,10 @@ export function plain(mrkdwn: string, names: Names): string {
 
 const textOf = (t: unknown): string => (t && typeof t === 'object' ? String((t as Obj).text ?? '') : '');
 
-/** One message as indented lines: sections, context in grey brackets, buttons as [ Label ]. */
+/**
+ * One message as indented lines: sections, context in grey brackets, buttons as [ Label ], an overflow
+ * menu as [ ⋯ First | Second ].
+ */
 export function renderBlocks(blocks: unknown[] | undefined, fallback: string, names: Names): string[] {
   if (!blocks || blocks.length === 0) return plain(fallback, names).split('\n');
   const lines: string[] = [];
@@ -51,6 +58,10 @@ export function renderBlocks(blocks: unknown[] | undefined, fallback: string, na
         for (const f of (b.fields as unknown[] | undefined) ?? []) lines.push(`  ${plain(textOf(f), names)}`);
         const acc = b.accessory as Obj | undefined;
         if (acc?.type === 'button') lines.push(`  [ ${textOf(acc.text)} ]`);
+        if (acc?.type === 'overflow') {
+          const options = ((acc.options as unknown[] | undefined) ?? []).map((o) => textOf((o as Obj).text));
+          lines.push(`  [ ⋯ ${options.join(' | ')} ]`);
+        }
         break;
       }
       case 'context':

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { type Db, inTransaction } from '../../db/index.ts';
-import { clients, patchAssistants, patches, plans, provider, roles } from '../../db/schema.ts';
-import { formatDays, settingsWithThresholds } from './model.ts';
+import { clients, oncallShifts, patchAssistants, patches, plans, provider, roles } from '../../db/schema.ts';
+import { formatDays, settingsWithEscalation, settingsWithThresholds } from './model.ts';
 import { parseRoster, type Roster } from './roster.ts';
 
 /**
@@ -24,7 +24,10 @@ export interface ImportSummary {
   patches: ChangeCounts;
   clients: ChangeCounts;
   plans: ChangeCounts;
-  /** The provider row: time zone, supervisors' channel, provider-wide thresholds. */
+  /**
+   * The provider-wide settings: the provider row (time zone, supervisors' channel, thresholds, the
+   * escalation chain) and the on-call rota. `updated` when either changed.
+   */
   settings: 'created' | 'updated' | 'unchanged';
   roles: { added: number; removed: number };
 }
@@ -35,7 +38,9 @@ const PROVIDER_ID = 1;
 
 export function importRoster(db: Db, roster: Roster, now: number): ImportSummary {
   return inTransaction(db, (tx) => {
-    const settings = applyProvider(tx, roster, now);
+    const providerChange = applyProvider(tx, roster, now);
+    const rotaChanged = applyOnCall(tx, roster);
+    const settings = providerChange === 'unchanged' && rotaChanged ? 'updated' : providerChange;
     const roleChanges = applyRoles(tx, roster);
     const patchCounts = emptyCounts();
     const patchIds = applyPatches(tx, roster, now, patchCounts);
@@ -104,7 +109,10 @@ function applyProvider(tx: Db, roster: Roster, now: number): ImportSummary['sett
   const values = {
     timezone: roster.timezone,
     supervisorsChannel: roster.supervisors.channel,
-    settings: settingsWithThresholds(row?.settings, roster.thresholds),
+    settings: settingsWithEscalation(
+      settingsWithThresholds(row?.settings, roster.thresholds),
+      roster.escalation,
+    ),
   };
   if (!row) {
     tx.insert(provider)
@@ -118,6 +126,44 @@ function applyProvider(tx: Db, roster: Roster, now: number): ImportSummary['sett
     .where(eq(provider.id, PROVIDER_ID))
     .run();
   return 'updated';
+}
+
+/**
+ * Makes `oncall_shifts` exactly the roster's rota: weekly shifts first, then overrides, numbered in file
+ * order. The rows are replaced only when they differ, so an unchanged rota keeps its rows and ids.
+ * True when anything changed.
+ */
+function applyOnCall(tx: Db, roster: Roster): boolean {
+  type Row = Omit<typeof oncallShifts.$inferSelect, 'id'>;
+  const wanted: Row[] = [
+    ...roster.onCall.weekly.map(({ days, from, to, userId }) => ({
+      kind: 'weekly' as const,
+      days: formatDays(days),
+      date: null,
+      from,
+      to,
+      userId,
+    })),
+    ...roster.onCall.overrides.map(({ date, from, to, userId }) => ({
+      kind: 'override' as const,
+      days: null,
+      date,
+      from,
+      to,
+      userId,
+    })),
+  ].map((row, position) => ({ ...row, position }));
+  const existing = tx.select().from(oncallShifts).orderBy(oncallShifts.position, oncallShifts.id).all();
+  const same =
+    existing.length === wanted.length &&
+    existing.every((row, i) => {
+      const want = wanted[i];
+      return want !== undefined && !differs(row, want);
+    });
+  if (same) return false;
+  tx.delete(oncallShifts).run();
+  if (wanted.length > 0) tx.insert(oncallShifts).values(wanted).run();
+  return true;
 }
 
 function applyRoles(tx: Db, roster: Roster): ImportSummary['roles'] {

@@ -1,3 +1,5 @@
+import type { ChainOverrides } from '../escalation/model.ts';
+
 /**
  * Pure rules for patches, clients and fixed-visit plans: weekdays, thresholds and how the `settings`
  * JSON columns are shaped. No drizzle, no Slack, no clock.
@@ -137,22 +139,72 @@ export function popbackThresholds(levels: readonly Thresholds[]): PopbackThresho
  * and survive an import.
  */
 export function settingsWithThresholds(existingJson: string | undefined, thresholds: Thresholds): string {
+  return settingsWith(existingJson, 'thresholds', canonicalThresholds(thresholds));
+}
+
+/**
+ * The provider's `settings` also holds `"escalation": { … }`: the chain settings the roster sets,
+ * camelCase (`rounds`, `waits`, `reminder`, `unacknowledge`), only the keys it sets; absent when it sets
+ * none. The other keys (`thresholds`) are left where they are.
+ */
+export function settingsWithEscalation(existingJson: string | undefined, escalation: ChainOverrides): string {
+  return settingsWith(existingJson, 'escalation', canonicalChain({ ...escalation }));
+}
+
+/**
+ * `existingJson` with `key` set to `value`, or removed when `value` has no keys. The key keeps its place,
+ * so an unchanged roster gives byte-identical JSON; a new key goes last.
+ */
+function settingsWith(existingJson: string | undefined, key: string, value: object): string {
   const base = existingJson === undefined ? {} : parseSettingsObject(existingJson);
-  const canonical = canonicalThresholds(thresholds);
-  const hasThresholds = Object.keys(canonical).length > 0;
+  const hasValue = Object.keys(value).length > 0;
   const out: Record<string, unknown> = {};
   let placed = false;
-  for (const [key, value] of Object.entries(base)) {
-    if (key !== 'thresholds') {
-      out[key] = value;
-    } else if (hasThresholds) {
-      // Keep the key where it was, so an unchanged roster gives byte-identical JSON.
-      out[key] = canonical;
+  for (const [name, item] of Object.entries(base)) {
+    if (name !== key) {
+      out[name] = item;
+    } else if (hasValue) {
+      out[name] = value;
       placed = true;
     }
   }
-  if (hasThresholds && !placed) out.thresholds = canonical;
+  if (hasValue && !placed) out[key] = value;
   return JSON.stringify(out);
+}
+
+const CHAIN_GROUPS = {
+  waits: ['nowTimeCritical', 'now', 'today', 'missedVisit', 'unclaimedPopback'],
+  reminder: ['now', 'today'],
+  unacknowledge: ['now', 'today'],
+} as const;
+
+/** Only the keys that are set (positive whole numbers), in a fixed order; empty groups left out. */
+function canonicalChain(source: Record<string, unknown>): ChainOverrides {
+  const out: ChainOverrides = {};
+  if (isPositiveInt(source.rounds)) out.rounds = source.rounds;
+  for (const group of ['waits', 'reminder', 'unacknowledge'] as const) {
+    const raw = source[group];
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
+    const record = raw as Record<string, unknown>;
+    const picked: Record<string, number> = {};
+    for (const key of CHAIN_GROUPS[group]) {
+      const value = record[key];
+      if (isPositiveInt(value)) picked[key] = value;
+    }
+    if (Object.keys(picked).length > 0) out[group] = picked;
+  }
+  return out;
+}
+
+function isPositiveInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+/** The chain settings in the provider's `settings` column; tolerant of missing or malformed values. */
+export function escalationFromSettings(json: string): ChainOverrides {
+  const raw = parseSettingsObject(json).escalation;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  return canonicalChain(raw as Record<string, unknown>);
 }
 
 /** Thresholds from a `settings` column; tolerant of missing, malformed or out-of-range values. */

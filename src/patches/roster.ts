@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { isHhMm, isValidZone } from '../time.ts';
+import { type ChainOverrides, DEFAULT_CHAIN } from '../escalation/model.ts';
+import { isHhMm, isIsoDate, isValidZone } from '../time.ts';
 import {
   DEFAULT_TIMEZONE,
   isWeekday,
@@ -26,6 +27,14 @@ const POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b/i;
 
 export const DEFAULT_MAX_CLIENTS = 10;
 export const DEFAULT_DIGEST_AT = '07:00';
+
+/** Bounds of the `escalation:` block, in rounds and minutes. */
+export const ESCALATION_LIMITS = {
+  rounds: 10,
+  waitMinutes: MAX_THRESHOLD_MINUTES,
+  reminderMinutes: 1440,
+  unacknowledgeMinutes: 2880,
+} as const;
 
 const userId = z.string().regex(USER_ID, 'expected a Slack user id like U0123ABCD');
 
@@ -211,11 +220,112 @@ const patchSchema = z
     }),
   );
 
+/** The end of a shift: `HH:mm`, or `24:00` for the midnight that ends the day. */
+const shiftEnd = z
+  .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected HH:mm or 24:00') })
+  .refine((value) => value === '24:00' || isHhMm(value), 'expected HH:mm or 24:00');
+
+const isoDate = z
+  .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected a date as YYYY-MM-DD') })
+  .refine(isIsoDate, {
+    error: (iss) =>
+      typeof iss.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(iss.input)
+        ? `${iss.input} is not a real date`
+        : 'expected a date as YYYY-MM-DD',
+  });
+
+/** A weekly on-call shift: starts on each of `days` at `from`, ends at `to` (past midnight if `to <= from`). */
+export interface RosterWeeklyShift {
+  days: Weekday[];
+  from: string;
+  to: string;
+  userId: string;
+}
+
+/** An on-call shift on one date; it wins over the weekly pattern for the time it covers. */
+export interface RosterOverrideShift {
+  date: string;
+  from: string;
+  to: string;
+  userId: string;
+}
+
+export interface RosterOnCall {
+  /** In file order; earlier entries win where shifts overlap. */
+  weekly: RosterWeeklyShift[];
+  overrides: RosterOverrideShift[];
+}
+
+const weeklyShiftSchema = z
+  .strictObject({ days: daysSchema, from: hhmm, to: shiftEnd, user: userId })
+  .transform((s): RosterWeeklyShift => ({ days: s.days, from: s.from, to: s.to, userId: s.user }));
+
+const overrideShiftSchema = z
+  .strictObject({ date: isoDate, from: hhmm, to: shiftEnd, user: userId })
+  .transform((s): RosterOverrideShift => ({ date: s.date, from: s.from, to: s.to, userId: s.user }));
+
+const onCallSchema = z.strictObject({
+  weekly: z.array(weeklyShiftSchema).default([]),
+  overrides: z.array(overrideShiftSchema).default([]),
+});
+
+const minutesUpTo = (max: number) => z.number().int().min(1).max(max);
+const wait = minutesUpTo(ESCALATION_LIMITS.waitMinutes).optional();
+const reminder = minutesUpTo(ESCALATION_LIMITS.reminderMinutes).optional();
+const unacknowledge = minutesUpTo(ESCALATION_LIMITS.unacknowledgeMinutes).optional();
+
+/** The `escalation:` block: every key optional; what it leaves out comes from DEFAULT_CHAIN. */
+const escalationSchema = z
+  .strictObject({
+    rounds: z.number().int().min(1).max(ESCALATION_LIMITS.rounds).optional(),
+    wait_minutes: z
+      .strictObject({
+        now_time_critical: wait,
+        now: wait,
+        today: wait,
+        missed_visit: wait,
+        unclaimed_popback: wait,
+      })
+      .optional(),
+    reminder_minutes: z.strictObject({ now: reminder, today: reminder }).optional(),
+    unacknowledge_minutes: z.strictObject({ now: unacknowledge, today: unacknowledge }).optional(),
+  })
+  .transform((e): ChainOverrides => {
+    const out: ChainOverrides = {};
+    if (e.rounds !== undefined) out.rounds = e.rounds;
+    const w = e.wait_minutes;
+    if (w) {
+      const waits: NonNullable<ChainOverrides['waits']> = {};
+      if (w.now_time_critical !== undefined) waits.nowTimeCritical = w.now_time_critical;
+      if (w.now !== undefined) waits.now = w.now;
+      if (w.today !== undefined) waits.today = w.today;
+      if (w.missed_visit !== undefined) waits.missedVisit = w.missed_visit;
+      if (w.unclaimed_popback !== undefined) waits.unclaimedPopback = w.unclaimed_popback;
+      if (Object.keys(waits).length > 0) out.waits = waits;
+    }
+    for (const [from, to] of [
+      ['reminder_minutes', 'reminder'],
+      ['unacknowledge_minutes', 'unacknowledge'],
+    ] as const) {
+      const group = e[from];
+      if (!group) continue;
+      const picked: { now?: number; today?: number } = {};
+      if (group.now !== undefined) picked.now = group.now;
+      if (group.today !== undefined) picked.today = group.today;
+      if (Object.keys(picked).length > 0) out[to] = picked;
+    }
+    return out;
+  });
+
 export interface RosterShape {
   timezone: string;
   admins: string[];
   thresholds: Thresholds;
   supervisors: { channel: string; members: string[] };
+  /** From `supervisors.on_call`; both lists empty when the file has none. */
+  onCall: RosterOnCall;
+  /** From `escalation:`, camelCase, only what the file sets. */
+  escalation: ChainOverrides;
   patches: RosterPatch[];
 }
 
@@ -235,7 +345,9 @@ export const rosterSchema = z
     supervisors: z.strictObject({
       channel: channelId,
       members: userIds.refine((ids) => ids.length > 0, 'must list at least one supervisor'),
+      on_call: onCallSchema.optional(),
     }),
+    escalation: escalationSchema.optional(),
     patches: z.array(patchSchema).min(1, 'must list at least one patch'),
   })
   .transform(
@@ -243,7 +355,9 @@ export const rosterSchema = z
       timezone: r.timezone,
       admins: r.admins,
       thresholds: r.thresholds ?? {},
-      supervisors: r.supervisors,
+      supervisors: { channel: r.supervisors.channel, members: r.supervisors.members },
+      onCall: r.supervisors.on_call ?? { weekly: [], overrides: [] },
+      escalation: r.escalation ?? {},
       patches: r.patches,
     }),
   );
@@ -346,12 +460,14 @@ function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
 
 /**
  * Rules that span several places in the file: unique codes and channels, the per-patch client limit,
- * key workers among the patch's assistants, distinct client names within a patch. Run on the raw
- * document even when other fields are invalid, so one pass reports everything.
+ * key workers among the patch's assistants, distinct client names within a patch, on-call shifts of
+ * some length held by supervisors, reminders before un-acknowledging. Run on the raw document even
+ * when other fields are invalid, so one pass reports everything.
  */
 function crossCheck(raw: unknown): Problem[] {
   const problems: Problem[] = [];
   const root = asRecord(raw);
+  problems.push(...checkOnCall(asRecord(root?.supervisors)), ...checkEscalation(asRecord(root?.escalation)));
   const patches = root?.patches;
   if (!Array.isArray(patches)) return problems;
   const supervisorsChannel = asRecord(root?.supervisors)?.channel;
@@ -451,6 +567,72 @@ function crossCheck(raw: unknown): Problem[] {
       }
     });
   });
+  return problems;
+}
+
+/** Every on-call shift has a length, and is held by one of the supervisors. */
+function checkOnCall(supervisors: Record<string, unknown> | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const onCall = asRecord(supervisors?.on_call);
+  if (!onCall) return problems;
+  const members = Array.isArray(supervisors?.members) ? supervisors.members : undefined;
+  for (const list of ['weekly', 'overrides'] as const) {
+    const shifts = onCall[list];
+    if (!Array.isArray(shifts)) continue;
+    shifts.forEach((shiftValue, i) => {
+      const shift = asRecord(shiftValue);
+      if (!shift) return;
+      const here: Path = ['supervisors', 'on_call', list, i];
+      const { from, to, user } = shift;
+      if (typeof from === 'string' && isHhMm(from) && from === to) {
+        problems.push({
+          path: [...here, 'to'],
+          message: `a shift cannot end when it starts (${from}); a whole day is from "00:00" to "24:00"`,
+        });
+      }
+      if (
+        typeof user === 'string' &&
+        USER_ID.test(user) &&
+        members !== undefined &&
+        !members.includes(user)
+      ) {
+        problems.push({ path: [...here, 'user'], message: `${user} is not one of supervisors.members` });
+      }
+    });
+  }
+  return problems;
+}
+
+/** An acknowledgement is withdrawn only after its reminder: unacknowledge_minutes > reminder_minutes. */
+function checkEscalation(escalation: Record<string, unknown> | undefined): Problem[] {
+  const problems: Problem[] = [];
+  if (!escalation) return problems;
+  const reminders = asRecord(escalation.reminder_minutes);
+  const unacks = asRecord(escalation.unacknowledge_minutes);
+  const valid = (value: unknown, max: number): value is number =>
+    typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= max;
+  for (const urgency of ['now', 'today'] as const) {
+    const setReminder = reminders?.[urgency];
+    const setUnack = unacks?.[urgency];
+    if (setReminder === undefined && setUnack === undefined) continue;
+    const reminder = setReminder ?? DEFAULT_CHAIN.reminder[urgency];
+    const unack = setUnack ?? DEFAULT_CHAIN.unacknowledge[urgency];
+    if (!valid(reminder, ESCALATION_LIMITS.reminderMinutes)) continue;
+    if (!valid(unack, ESCALATION_LIMITS.unacknowledgeMinutes)) continue;
+    if (unack > reminder) continue;
+    if (setUnack !== undefined) {
+      const of = setReminder === undefined ? `${reminder} by default` : `${reminder}`;
+      problems.push({
+        path: ['escalation', 'unacknowledge_minutes', urgency],
+        message: `must be greater than reminder_minutes.${urgency} (${of})`,
+      });
+    } else {
+      problems.push({
+        path: ['escalation', 'reminder_minutes', urgency],
+        message: `must be less than unacknowledge_minutes.${urgency} (${unack} by default)`,
+      });
+    }
+  }
   return problems;
 }
 

@@ -1,8 +1,19 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { clients, patchAssistants, patches, plans, provider, roles } from '../../db/schema.ts';
+import {
+  clients,
+  oncallShifts as oncallShiftsTable,
+  patchAssistants,
+  patches,
+  plans,
+  provider,
+  roles,
+} from '../../db/schema.ts';
+import { type ChainConfig, mergeChain } from '../escalation/model.ts';
+import type { Shift } from '../escalation/oncall.ts';
 import {
   DEFAULT_TIMEZONE,
+  escalationFromSettings,
   parseDays,
   type Thresholds,
   thresholdsFromSettings,
@@ -67,6 +78,26 @@ export function providerSettings(db: Db): ProviderSettings {
     supervisorsChannel: row.supervisorsChannel,
     thresholds: thresholdsFromSettings(row.settings),
   };
+}
+
+/** The on-call rota from the roster: weekly shifts, then overrides, each in file order (by position). */
+export function oncallShifts(db: Db): Shift[] {
+  return db
+    .select()
+    .from(oncallShiftsTable)
+    .orderBy(asc(oncallShiftsTable.position), asc(oncallShiftsTable.id))
+    .all()
+    .map((row) => {
+      const base = { kind: row.kind, from: row.from, to: row.to, userId: row.userId, position: row.position };
+      if (row.kind === 'weekly') return { ...base, days: parseDays(row.days ?? '') };
+      return row.date === null ? base : { ...base, date: row.date };
+    });
+}
+
+/** The escalation chain: DEFAULT_CHAIN with whatever the roster's `escalation:` block set. */
+export function escalationConfig(db: Db): ChainConfig {
+  const row = db.select({ settings: provider.settings }).from(provider).where(eq(provider.id, 1)).get();
+  return mergeChain(row ? escalationFromSettings(row.settings) : {});
 }
 
 /** The active (non-archived) patch bound to a channel, if any. */

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
 import { touchAlert } from '../alerts/service.ts';
+import { closeEscalationsOfVisit } from '../escalation/service.ts';
 import type { Log } from '../log.ts';
 import { providerSettings } from '../patches/store.ts';
 import { touchDigest } from '../rota/digest.ts';
@@ -120,6 +121,9 @@ export function actOnPopback(
     recordEvent(tx, visitId, now, userId, action);
     markDue(tx, { subject: cardSubject(visitId), channel: rec.patch.channelId }, now);
     touchAlert(tx, visitId, now);
+    if (action === 'claim')
+      closeEscalationsOfVisit(tx, visitId, now, userId, `claimed by <@${userId}> at ${localTime(now, zone)}`);
+    if (action === 'cancel') closeEscalationsOfVisit(tx, visitId, now, userId, `cancelled by <@${userId}>`);
     touchDigest(tx, rec.patch.id, localDate(now, zone), now);
     return { ok: true, visitId };
   });

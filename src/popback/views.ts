@@ -1,4 +1,5 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { ESC_ACTIONS } from '../escalation/views.ts';
 import {
   actions,
   type ButtonSpec,
@@ -242,8 +243,12 @@ export function requestCard(c: CardData): { text: string; blocks: KnownBlock[] }
       `Asked by ${c.requestedBy ? mention(c.requestedBy) : 'the office'} at ${localTime(c.createdAt, c.zone)}`,
     ),
   ];
-  const buttons = cardButtons(c);
-  if (buttons.length > 0) blocks.push(actions(`popback:${c.visitId}`, buttons));
+  const medIssue: ButtonSpec = {
+    actionId: ESC_ACTIONS.open,
+    text: 'Medication issue',
+    value: String(c.visitId),
+  };
+  blocks.push(actions(`popback:${c.visitId}`, [...cardButtons(c), medIssue]));
   const plainWho = c.clientNames.join(', ');
   return { text: clip(`${KIND_LABEL[c.kind]} for ${plainWho} (${soonText(c)}): ${c.status}`, 3000), blocks };
 }

@@ -18,8 +18,8 @@ import { type DigestInput, digestMessages } from './views.ts';
 export const digestSubject = (patchId: number, date: string, part = 0): string =>
   part === 0 ? `digest:${patchId}:${date}` : `digest:${patchId}:${date}:${part}`;
 
-/** Issue 4 switches the Medication issue entry on in every visit menu. */
-export const rotaOptions = { withMedIssue: false };
+/** Whether every visit menu offers Medication issue (off only in tests of the menu itself). */
+export const rotaOptions = { withMedIssue: true };
 
 /** At each patch's digest time, the day's digest becomes due, once (the subject key is the guard). */
 export function makeDigestsDue(deps: { db: Db; clock: Clock; log: Log }, now: number): number {

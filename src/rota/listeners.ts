@@ -9,6 +9,7 @@ import type {
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { ALERT_ACTIONS } from '../alerts/views.ts';
 import type { Deps } from '../deps.ts';
@@ -34,7 +35,7 @@ import { parseRotaOption, ROTA_MENU, rotaListing } from './views.ts';
 export const rotaHooks: {
   openMedIssue?: (
     deps: Deps,
-    args: { triggerId: string; visitId: number; userId: string },
+    args: { triggerId: string; visitId: number; userId: string; client: WebClient },
   ) => Promise<FixedResult>;
 } = {};
 
@@ -106,7 +107,12 @@ async function chooseFromMenu(
     }
   } else if (choice.verb === 'medissue') {
     result = rotaHooks.openMedIssue
-      ? await rotaHooks.openMedIssue(deps, { triggerId: body.trigger_id, visitId: choice.visitId, userId })
+      ? await rotaHooks.openMedIssue(deps, {
+          triggerId: body.trigger_id,
+          visitId: choice.visitId,
+          userId,
+          client,
+        })
       : { ok: false, text: 'Medication issues are not switched on yet.' };
   } else {
     result = actOnFixedVisit(deps, choice.verb, choice.visitId, userId, choice.rev);

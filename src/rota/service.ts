@@ -1,10 +1,11 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
 import { touchAlert } from '../alerts/service.ts';
+import { closeEscalationsOfVisit } from '../escalation/service.ts';
 import type { Log } from '../log.ts';
 import { activePlans, providerSettings } from '../patches/store.ts';
 import { markDue, type Renderer } from '../slack/outbox.ts';
-import { addDays, type Clock, localDate, localTime } from '../time.ts';
+import { addDays, type Clock, localDate, localTime, MINUTE } from '../time.ts';
 import { describeRefusal, isClosed, isTeam } from '../visits/model.ts';
 import {
   actorFor,
@@ -198,6 +199,16 @@ export function actOnFixedVisit(
     recordEvent(tx, v.id, now, userId, verb);
     if (v.occursOn) touchDigest(tx, v.patchId, v.occursOn, now);
     touchAlert(tx, v.id, now);
+    if ((verb === 'arrived' || verb === 'done') && v.arrivedAt === null && v.startsAt !== null) {
+      const late = Math.max(0, Math.round((now - v.startsAt) / MINUTE));
+      closeEscalationsOfVisit(
+        tx,
+        v.id,
+        now,
+        userId,
+        `<@${userId}> arrived at ${localTime(now, zone)}, ${late} min late`,
+      );
+    }
     return { ok: true };
   });
   log.info(result.ok ? `visit.${verb}` : `visit.${verb}_refused`, { visit: visitId, user: userId });
@@ -237,6 +248,13 @@ export function markNotNeeded(
       closeReason: NOT_NEEDED_REASONS[reason],
     });
     recordEvent(tx, v.id, now, userId, `not_needed:${reason}`);
+    closeEscalationsOfVisit(
+      tx,
+      v.id,
+      now,
+      userId,
+      `<@${userId}> marked the visit not needed (${NOT_NEEDED_REASONS[reason]})`,
+    );
     if (v.occursOn) touchDigest(tx, v.patchId, v.occursOn, now);
     touchAlert(tx, v.id, now);
     return { ok: true };

@@ -30,6 +30,8 @@ export interface DueMessage {
   channel: string;
   /** Post as a reply under this other subject's message. */
   threadSubject?: string;
+  /** Or under a message the bot does not own, by its ts. */
+  threadTs?: string;
 }
 
 /** Records that `subject` must be (re)rendered in Slack. Call inside the state change's transaction. */
@@ -39,6 +41,7 @@ export function markDue(db: Db, m: DueMessage, now: number): void {
       subject: m.subject,
       channel: m.channel,
       threadSubject: m.threadSubject ?? null,
+      threadTs: m.threadTs ?? null,
       wantRev: 1,
       doneRev: 0,
       nextAttemptAt: now,

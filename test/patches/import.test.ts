@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDb } from '../../db/index.ts';
-import { clients, patches, plans, provider } from '../../db/schema.ts';
+import { clients, oncallShifts, patches, plans, provider } from '../../db/schema.ts';
 import {
   describeSummary,
   type ImportSummary,
@@ -92,9 +92,36 @@ describe('importRoster', () => {
         id: 1,
         timezone: 'Europe/London',
         supervisorsChannel: 'C0SUPERV1',
-        settings: '{"thresholds":{"lateMinutes":15,"lateMinutesTimeCritical":10}}',
+        settings:
+          '{"thresholds":{"lateMinutes":15,"lateMinutesTimeCritical":10},' +
+          '"escalation":{"rounds":3,"waits":{"nowTimeCritical":5,"now":10,"today":30},"reminder":{"now":30}}}',
         updatedAt: T0,
       },
+    ]);
+    const shift =
+      (kind: 'weekly' | 'override', days: string | null, date: string | null) =>
+      (from: string, to: string, userId: string, position: number) => ({
+        kind,
+        days,
+        date,
+        from,
+        to,
+        userId,
+        position,
+      });
+    const weekly = (days: string) => shift('weekly', days, null);
+    expect(
+      db
+        .select()
+        .from(oncallShifts)
+        .all()
+        .map(({ id: _, ...row }) => row),
+    ).toEqual([
+      weekly('mon,tue,wed,thu,fri')('08:00', '18:00', 'U0SUPER1', 0),
+      weekly('mon,tue,wed,thu,fri')('18:00', '08:00', 'U0SUPER2', 1),
+      weekly('sat,sun')('00:00', '24:00', 'U0SUPER2', 2),
+      weekly('mon')('00:00', '08:00', 'U0SUPER2', 3),
+      shift('override', null, '2026-12-25')('00:00', '24:00', 'U0SUPER1', 4),
     ]);
     const rows = dump(db);
     expect(rows.roles).toEqual([
@@ -130,6 +157,9 @@ describe('importRoster', () => {
   it('importing the same file twice changes nothing', () => {
     importRoster(db, rosterOf(fixture), T0);
     const before = dump(db);
+    // Every table, the on-call rota and the escalation settings included (same rows, same ids).
+    expect(before.oncall_shifts).toHaveLength(5);
+    expect(before.provider?.[0]).toMatchObject({ settings: expect.stringContaining('"escalation"') });
     const summary = importRoster(db, rosterOf(fixture), T1);
     expect(dump(db)).toEqual(before);
     expect(summary).toEqual<ImportSummary>({
@@ -287,11 +317,87 @@ describe('importRoster', () => {
     });
     expect(importRoster(db, changed, T1).settings).toBe('updated');
     expect(db.select().from(provider).get()).toMatchObject({
-      settings: '{"thresholds":{"lateMinutes":12,"lateMinutesTimeCritical":10}}',
+      settings: expect.stringMatching(
+        /^\{"thresholds":\{"lateMinutes":12,"lateMinutesTimeCritical":10\},"escalation":/,
+      ),
       updatedAt: T1,
     });
     expect(importRoster(db, changed, T2).settings).toBe('unchanged');
     expect(db.select().from(provider).get()?.updatedAt).toBe(T1);
+  });
+});
+
+describe('importRoster: the on-call rota and the escalation chain', () => {
+  const rota = () => dump(db).oncall_shifts as { id: number; user_id: string; position: number }[];
+  const settingsJson = () => JSON.parse(db.select().from(provider).get()?.settings ?? '{}') as object;
+
+  it('a changed rota replaces the rows once, and counts as a settings change', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    const ids = rota().map((row) => row.id);
+    const changed = edited((r) => {
+      const christmas = r.onCall.overrides[0];
+      if (christmas) christmas.userId = 'U0SUPER2';
+    });
+    const summary = importRoster(db, changed, T1);
+    expect(summary.settings).toBe('updated');
+    expect(describeSummary(summary)).toContain('settings updated');
+    expect(rota().map((row) => [row.position, row.user_id])).toEqual([
+      [0, 'U0SUPER1'],
+      [1, 'U0SUPER2'],
+      [2, 'U0SUPER2'],
+      [3, 'U0SUPER2'],
+      [4, 'U0SUPER2'],
+    ]);
+    expect(rota().map((row) => row.id)).not.toEqual(ids);
+    // The provider row itself did not change.
+    expect(db.select().from(provider).get()?.updatedAt).toBe(T0);
+
+    const before = dump(db);
+    expect(importRoster(db, changed, T2).settings).toBe('unchanged');
+    expect(dump(db)).toEqual(before);
+  });
+
+  it('a file without on_call empties the rota', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    const without = edited((r) => {
+      r.onCall = { weekly: [], overrides: [] };
+    });
+    expect(importRoster(db, without, T1).settings).toBe('updated');
+    expect(rota()).toEqual([]);
+    expect(importRoster(db, without, T2).settings).toBe('unchanged');
+  });
+
+  it('the escalation block is stored beside the thresholds, and only what it sets', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    const changed = edited((r) => {
+      r.escalation = { waits: { missedVisit: 20 }, unacknowledge: { today: 300 } };
+    });
+    expect(importRoster(db, changed, T1).settings).toBe('updated');
+    expect(settingsJson()).toEqual({
+      thresholds: { lateMinutes: 15, lateMinutesTimeCritical: 10 },
+      escalation: { waits: { missedVisit: 20 }, unacknowledge: { today: 300 } },
+    });
+    const none = edited((r) => {
+      r.escalation = {};
+    });
+    expect(importRoster(db, none, T2).settings).toBe('updated');
+    expect(settingsJson()).toEqual({ thresholds: { lateMinutes: 15, lateMinutesTimeCritical: 10 } });
+  });
+
+  it('settings keys the roster does not own survive, in place', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    const stored = db.select().from(provider).get()?.settings ?? '{}';
+    const withOther = stored.replace('{"thresholds"', '{"other":{"x":1},"thresholds"');
+    db.update(provider).set({ settings: withOther }).run();
+    expect(importRoster(db, rosterOf(fixture), T1).settings).toBe('unchanged');
+    expect(db.select().from(provider).get()?.settings).toBe(withOther);
+    const changed = edited((r) => {
+      r.escalation = { rounds: 2 };
+    });
+    importRoster(db, changed, T2);
+    expect(db.select().from(provider).get()?.settings).toBe(
+      '{"other":{"x":1},"thresholds":{"lateMinutes":15,"lateMinutesTimeCritical":10},"escalation":{"rounds":2}}',
+    );
   });
 });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  escalationFromSettings,
   formatDays,
   parseDays,
   popbackThresholds,
+  settingsWithEscalation,
   settingsWithThresholds,
   thresholdsFromSettings,
   visitThresholds,
@@ -71,5 +73,44 @@ describe('settings JSON', () => {
     const existing = '{"thresholds":{"lateMinutes":10},"escalation":{"ackMinutes":5}}';
     expect(settingsWithThresholds(existing, { lateMinutes: 10 })).toBe(existing);
     expect(settingsWithThresholds(existing, {})).toBe('{"escalation":{"ackMinutes":5}}');
+  });
+});
+
+describe('escalation settings', () => {
+  it('are stored camelCase beside the thresholds, only the keys set, in a fixed order', () => {
+    const json = settingsWithEscalation('{"thresholds":{"lateMinutes":12}}', {
+      unacknowledge: { today: 300 },
+      waits: { today: 20, now: 8 },
+      rounds: 2,
+    });
+    expect(json).toBe(
+      '{"thresholds":{"lateMinutes":12},"escalation":{"rounds":2,"waits":{"now":8,"today":20},"unacknowledge":{"today":300}}}',
+    );
+    expect(escalationFromSettings(json)).toEqual({
+      rounds: 2,
+      waits: { now: 8, today: 20 },
+      unacknowledge: { today: 300 },
+    });
+  });
+
+  it('keep their place when changed, and leave when nothing is set', () => {
+    const json = '{"escalation":{"rounds":2},"thresholds":{"lateMinutes":12}}';
+    expect(settingsWithEscalation(json, { rounds: 4 })).toBe(
+      '{"escalation":{"rounds":4},"thresholds":{"lateMinutes":12}}',
+    );
+    expect(settingsWithEscalation(json, { waits: {} })).toBe('{"thresholds":{"lateMinutes":12}}');
+    expect(settingsWithThresholds(json, {})).toBe('{"escalation":{"rounds":2}}');
+    expect(settingsWithEscalation(undefined, {})).toBe('{}');
+  });
+
+  it('are read tolerantly', () => {
+    expect(escalationFromSettings('{}')).toEqual({});
+    expect(escalationFromSettings('[')).toEqual({});
+    expect(escalationFromSettings('{"escalation":3}')).toEqual({});
+    expect(
+      escalationFromSettings('{"escalation":{"rounds":0,"waits":{"now":-1,"soon":4},"reminder":{"now":45}}}'),
+    ).toEqual({
+      reminder: { now: 45 },
+    });
   });
 });

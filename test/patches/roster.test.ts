@@ -85,6 +85,51 @@ describe('parseRoster: a valid file', () => {
     expect(p08).toMatchObject({ maxClients: 10, digestAt: '07:00', thresholds: {} });
   });
 
+  it('reads the on-call rota and the escalation block, camelCase, only what the file sets', () => {
+    const roster = rosterOf(fixture);
+    const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'];
+    expect(roster.onCall).toEqual({
+      weekly: [
+        { days: weekdays, from: '08:00', to: '18:00', userId: 'U0SUPER1' },
+        { days: weekdays, from: '18:00', to: '08:00', userId: 'U0SUPER2' },
+        { days: ['sat', 'sun'], from: '00:00', to: '24:00', userId: 'U0SUPER2' },
+        { days: ['mon'], from: '00:00', to: '08:00', userId: 'U0SUPER2' },
+      ],
+      overrides: [{ date: '2026-12-25', from: '00:00', to: '24:00', userId: 'U0SUPER1' }],
+    });
+    expect(roster.escalation).toEqual({
+      rounds: 3,
+      waits: { nowTimeCritical: 5, now: 10, today: 30 },
+      reminder: { now: 30 },
+    });
+  });
+
+  it('without on_call or escalation: no shifts, and nothing set', () => {
+    const roster = rosterOf(withPatches(ONE_PATCH));
+    expect(roster.onCall).toEqual({ weekly: [], overrides: [] });
+    expect(roster.escalation).toEqual({});
+    expect(roster.supervisors).toEqual({ channel: 'C0SUPERV1', members: ['U0SUPER1'] });
+  });
+
+  it('an on-call block may have weekly shifts only, and a list of days', () => {
+    const roster = rosterOf(`admins: [U0ADMIN1]
+supervisors:
+  channel: C0SUPERV1
+  members: [U0SUPER1]
+  on_call:
+    weekly:
+      - { days: "Mon, Wed", from: "22:00", to: "00:00", user: U0SUPER1 }
+escalation:
+  unacknowledge_minutes: { today: 300 }
+patches:
+${ONE_PATCH}`);
+    expect(roster.onCall).toEqual({
+      weekly: [{ days: ['mon', 'wed'], from: '22:00', to: '00:00', userId: 'U0SUPER1' }],
+      overrides: [],
+    });
+    expect(roster.escalation).toEqual({ unacknowledge: { today: 300 } });
+  });
+
   it('keeps an unquoted 08:00 as a time, not a YAML 1.1 sexagesimal number', () => {
     const roster = rosterOf(
       withPatches(`${ONE_PATCH}    digest_at: 06:30
@@ -117,6 +162,14 @@ describe('parseRoster: a valid file', () => {
 
   it('reads the documented demo roster: two patches, the second with ten clients', () => {
     const roster = rosterOf(example);
+    expect(roster.onCall.weekly).toHaveLength(4);
+    expect(roster.onCall.overrides).toHaveLength(1);
+    expect(roster.escalation).toEqual({
+      rounds: 3,
+      waits: { nowTimeCritical: 5, now: 10, today: 30, missedVisit: 10, unclaimedPopback: 15 },
+      reminder: { now: 30, today: 120 },
+      unacknowledge: { now: 60, today: 240 },
+    });
     expect(roster.patches).toHaveLength(2);
     expect(roster.patches[1]?.clients).toHaveLength(10);
     for (const patch of roster.patches) {
@@ -351,5 +404,171 @@ patches:
       'supervisors: required',
       'patches: required',
     ]);
+  });
+});
+
+/** BASE with an `on_call:` block under `supervisors` (YAML indented four spaces), and one patch. */
+function withOnCall(onCallYaml: string, members = '[U0SUPER1, U0SUPER2]'): string {
+  return `admins: [U0ADMIN1]
+supervisors:
+  channel: C0SUPERV1
+  members: ${members}
+  on_call:
+${onCallYaml}patches:
+${ONE_PATCH}`;
+}
+
+/** A minimal valid roster with an `escalation:` block (YAML indented two spaces). */
+function withEscalation(escalationYaml: string): string {
+  return `${BASE}escalation:\n${escalationYaml}patches:\n${ONE_PATCH}`;
+}
+
+describe('parseRoster: the on-call rota', () => {
+  it('times: from is HH:mm, to is HH:mm or 24:00, both required', () => {
+    const text = withOnCall(`    weekly:
+      - { days: daily, from: "24:00", to: "08:00", user: U0SUPER1 }
+      - { days: daily, from: "08:00", to: "25:00", user: U0SUPER1 }
+      - { days: daily, from: 8am, to: "24:00", user: U0SUPER1 }
+      - { days: daily, from: "08:00", user: U0SUPER1 }
+    overrides:
+      - { date: 2026-12-25, from: "08:00", to: 1800, user: U0SUPER1 }
+`);
+    expect(errorsOf(text)).toEqual([
+      'supervisors.on_call.weekly[0].from: expected HH:mm',
+      'supervisors.on_call.weekly[1].to: expected HH:mm or 24:00',
+      'supervisors.on_call.weekly[2].from: expected HH:mm',
+      'supervisors.on_call.weekly[3].to: required',
+      'supervisors.on_call.overrides[0].to: expected HH:mm or 24:00',
+    ]);
+  });
+
+  it('a shift of zero length', () => {
+    const text = withOnCall(`    weekly:
+      - { days: daily, from: "08:00", to: "08:00", user: U0SUPER1 }
+      - { days: daily, from: "00:00", to: "24:00", user: U0SUPER1 }
+    overrides:
+      - { date: 2026-12-25, from: "00:00", to: "00:00", user: U0SUPER1 }
+`);
+    expect(errorsOf(text)).toEqual([
+      'supervisors.on_call.weekly[0].to: a shift cannot end when it starts (08:00); a whole day is from "00:00" to "24:00"',
+      'supervisors.on_call.overrides[0].to: a shift cannot end when it starts (00:00); a whole day is from "00:00" to "24:00"',
+    ]);
+  });
+
+  it('the person on call must be one of the supervisors', () => {
+    const text = withOnCall(
+      `    weekly:
+      - { days: weekdays, from: "08:00", to: "18:00", user: U0SUPER1 }
+      - { days: weekdays, from: "18:00", to: "08:00", user: U0ALICE1 }
+    overrides:
+      - { date: 2026-12-25, from: "00:00", to: "24:00", user: bob }
+      - { date: 2026-12-26, from: "00:00", to: "24:00", user: U0SUPER2 }
+`,
+      '[U0SUPER1]',
+    );
+    expect(errorsOf(text)).toEqual([
+      'supervisors.on_call.weekly[1].user: U0ALICE1 is not one of supervisors.members',
+      'supervisors.on_call.overrides[0].user: expected a Slack user id like U0123ABCD',
+      'supervisors.on_call.overrides[1].user: U0SUPER2 is not one of supervisors.members',
+    ]);
+  });
+
+  it('days as for visit plans; an override’s date must be a real date', () => {
+    const text = withOnCall(`    weekly:
+      - { days: [mon, tues], from: "08:00", to: "18:00", user: U0SUPER1 }
+      - { days: [], from: "08:00", to: "18:00", user: U0SUPER1 }
+    overrides:
+      - { date: 2026-02-30, from: "00:00", to: "24:00", user: U0SUPER1 }
+      - { date: 25/12/2026, from: "00:00", to: "24:00", user: U0SUPER1 }
+      - { date: 20261225, from: "00:00", to: "24:00", user: U0SUPER1 }
+      - { from: "00:00", to: "24:00", user: U0SUPER1 }
+`);
+    expect(errorsOf(text)).toEqual([
+      'supervisors.on_call.weekly[0].days: unknown weekday "tues"',
+      'supervisors.on_call.weekly[1].days: must name at least one weekday',
+      'supervisors.on_call.overrides[0].date: 2026-02-30 is not a real date',
+      'supervisors.on_call.overrides[1].date: expected a date as YYYY-MM-DD',
+      'supervisors.on_call.overrides[2].date: expected a date as YYYY-MM-DD',
+      'supervisors.on_call.overrides[3].date: required',
+    ]);
+  });
+
+  it('unknown keys are errors: a weekly shift has days, an override a date', () => {
+    const text = withOnCall(`    monthly: []
+    weekly:
+      - { days: daily, date: 2026-12-25, from: "08:00", to: "18:00", user: U0SUPER1 }
+    overrides:
+      - { days: daily, date: 2026-12-25, from: "08:00", to: "18:00", user: U0SUPER1 }
+      - { date: 2026-12-26, from: "08:00", to: "18:00", users: [U0SUPER1] }
+`);
+    expect(errorsOf(text)).toEqual([
+      'supervisors.on_call.monthly: unknown field',
+      'supervisors.on_call.weekly[0].date: unknown field',
+      'supervisors.on_call.overrides[0].days: unknown field',
+      'supervisors.on_call.overrides[1].user: required',
+      'supervisors.on_call.overrides[1].users: unknown field',
+    ]);
+  });
+});
+
+describe('parseRoster: the escalation block', () => {
+  it('bounds: rounds 1–10, waits 1–240, reminders 1–1440, un-acknowledge 1–2880, whole minutes', () => {
+    const text = withEscalation(`  rounds: 11
+  wait_minutes: { now_time_critical: 0, now: 241, today: 7.5, missed_visit: "10", unclaimed_popback: 240 }
+  reminder_minutes: { now: 1441, today: 0 }
+  unacknowledge_minutes: { now: 2881, today: 2880 }
+`);
+    expect(errorsOf(text)).toEqual([
+      'escalation.rounds: must be at most 10',
+      'escalation.wait_minutes.now_time_critical: must be at least 1',
+      'escalation.wait_minutes.now: must be at most 240',
+      'escalation.wait_minutes.today: expected a whole number',
+      'escalation.wait_minutes.missed_visit: expected a number',
+      'escalation.reminder_minutes.now: must be at most 1440',
+      'escalation.reminder_minutes.today: must be at least 1',
+      'escalation.unacknowledge_minutes.now: must be at most 2880',
+    ]);
+    expect(errorsOf(withEscalation('  rounds: 0\n'))).toEqual(['escalation.rounds: must be at least 1']);
+  });
+
+  it('un-acknowledging must come after the reminder, whether each is set or the default', () => {
+    expect(
+      errorsOf(
+        withEscalation(`  reminder_minutes: { now: 45, today: 120 }
+  unacknowledge_minutes: { now: 45, today: 100 }
+`),
+      ),
+    ).toEqual([
+      'escalation.unacknowledge_minutes.now: must be greater than reminder_minutes.now (45)',
+      'escalation.unacknowledge_minutes.today: must be greater than reminder_minutes.today (120)',
+    ]);
+    expect(errorsOf(withEscalation('  unacknowledge_minutes: { now: 20 }\n'))).toEqual([
+      'escalation.unacknowledge_minutes.now: must be greater than reminder_minutes.now (30 by default)',
+    ]);
+    expect(errorsOf(withEscalation('  reminder_minutes: { today: 300 }\n'))).toEqual([
+      'escalation.reminder_minutes.today: must be less than unacknowledge_minutes.today (240 by default)',
+    ]);
+    expect(
+      rosterOf(
+        withEscalation('  reminder_minutes: { today: 300 }\n  unacknowledge_minutes: { today: 301 }\n'),
+      ).escalation,
+    ).toEqual({ reminder: { today: 300 }, unacknowledge: { today: 301 } });
+  });
+
+  it('unknown keys are errors', () => {
+    const text = withEscalation(`  round: 3
+  wait_minutes: { now: 10, soon: 20 }
+  reminder_minutes: { now: 30, later: 60 }
+`);
+    expect(errorsOf(text)).toEqual([
+      'escalation.round: unknown field',
+      'escalation.wait_minutes.soon: unknown field',
+      'escalation.reminder_minutes.later: unknown field',
+    ]);
+  });
+
+  it('an empty block, or empty groups, set nothing', () => {
+    expect(rosterOf(withEscalation('  wait_minutes: {}\n')).escalation).toEqual({});
+    expect(rosterOf(`${BASE}escalation:\npatches:\n${ONE_PATCH}`).escalation).toEqual({});
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDb } from '../../db/index.ts';
+import { DEFAULT_CHAIN } from '../../src/escalation/model.ts';
 import { importRoster } from '../../src/patches/import.ts';
 import { parseRoster, type Roster } from '../../src/patches/roster.ts';
 import {
@@ -9,10 +10,12 @@ import {
   activePlans,
   admins,
   assistantsOf,
+  escalationConfig,
   findPatchByChannel,
   getClients,
   getPatch,
   isPatchTeam,
+  oncallShifts,
   providerSettings,
   rolesOf,
   supervisors,
@@ -43,6 +46,8 @@ describe('before any roster is imported', () => {
     expect(findPatchByChannel(db, 'C0PATCH07')).toBeUndefined();
     expect(activePlans(db)).toEqual([]);
     expect(getClients(db, [])).toEqual([]);
+    expect(oncallShifts(db)).toEqual([]);
+    expect(escalationConfig(db)).toEqual(DEFAULT_CHAIN);
   });
 });
 
@@ -121,5 +126,48 @@ describe('after the example roster', () => {
     });
     const p08 = findPatchByChannel(db, 'C0PATCH08')?.id ?? -1;
     expect(activePlans(db, { patchId: p08 }).map((p) => p.at)).toEqual(['09:00', '21:00']);
+  });
+});
+
+describe('the on-call rota and the escalation chain', () => {
+  it('shifts come back by position, weekly with days and overrides with a date', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'];
+    expect(oncallShifts(db)).toEqual([
+      { kind: 'weekly', days: weekdays, from: '08:00', to: '18:00', userId: 'U0SUPER1', position: 0 },
+      { kind: 'weekly', days: weekdays, from: '18:00', to: '08:00', userId: 'U0SUPER2', position: 1 },
+      { kind: 'weekly', days: ['sat', 'sun'], from: '00:00', to: '24:00', userId: 'U0SUPER2', position: 2 },
+      { kind: 'weekly', days: ['mon'], from: '00:00', to: '08:00', userId: 'U0SUPER2', position: 3 },
+      { kind: 'override', date: '2026-12-25', from: '00:00', to: '24:00', userId: 'U0SUPER1', position: 4 },
+    ]);
+  });
+
+  it('the chain is DEFAULT_CHAIN with what the roster sets', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    expect(escalationConfig(db)).toEqual(DEFAULT_CHAIN);
+    const roster = rosterOf(fixture);
+    roster.escalation = { rounds: 2, waits: { today: 20 }, unacknowledge: { now: 90 } };
+    importRoster(db, roster, T0 + 1);
+    expect(escalationConfig(db)).toEqual({
+      ...DEFAULT_CHAIN,
+      rounds: 2,
+      waits: { ...DEFAULT_CHAIN.waits, today: 20 },
+      unacknowledge: { now: 90, today: 240 },
+    });
+    // Thresholds are read as before.
+    expect(providerSettings(db).thresholds).toEqual({ lateMinutes: 15, lateMinutesTimeCritical: 10 });
+  });
+
+  it('a malformed escalation setting falls back to the default', () => {
+    importRoster(db, rosterOf(fixture), T0);
+    db.$client
+      .prepare('UPDATE provider SET settings = ?')
+      .run('{"escalation":{"rounds":-1,"waits":{"now":"ten","today":12.5,"missedVisit":7},"reminder":[1]}}');
+    expect(escalationConfig(db)).toEqual({
+      ...DEFAULT_CHAIN,
+      waits: { ...DEFAULT_CHAIN.waits, missedVisit: 7 },
+    });
+    db.$client.prepare('UPDATE provider SET settings = ?').run('not json');
+    expect(escalationConfig(db)).toEqual(DEFAULT_CHAIN);
   });
 });

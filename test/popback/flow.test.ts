@@ -85,7 +85,7 @@ describe('/popback', () => {
     const c = await card(h);
     expect(textOf(c)).toContain('Pop-back for *Mrs P*');
     expect(textOf(c)).toContain('as soon as possible');
-    expect(buttonsOf(c)).toEqual(['popback_claim', 'popback_cancel']);
+    expect(buttonsOf(c)).toEqual(['popback_claim', 'popback_cancel', 'medissue_open']);
     expect(h.fake.ephemerals.at(-1)).toMatchObject({ channel: PATCH, user: ALICE });
   });
 
@@ -145,6 +145,7 @@ describe('the request card', () => {
       'popback_done',
       'popback_release',
       'popback_cancel',
+      'medissue_open',
     ]);
   });
 
@@ -154,12 +155,12 @@ describe('the request card', () => {
     h.clock.advance(12 * 60_000);
     await press(h, ALICE, 'popback_arrived');
     expect(textOf(await card(h))).toContain('*Arrived* 10:12 by <@U0ALICE1>');
-    expect(buttonsOf(await card(h))).toEqual(['popback_done']);
+    expect(buttonsOf(await card(h))).toEqual(['popback_done', 'medissue_open']);
     h.clock.advance(20 * 60_000);
     await press(h, ALICE, 'popback_done');
     const done = await card(h);
     expect(textOf(done)).toContain('*Done* at 10:32 by <@U0ALICE1>');
-    expect(buttonsOf(done)).toEqual([]);
+    expect(buttonsOf(done)).toEqual(['medissue_open']);
     expect(h.fake.posts(PATCH)).toHaveLength(1);
     expect(done.edits).toBe(3);
   });
@@ -179,7 +180,7 @@ describe('the request card', () => {
     await requestPopback(h);
     await press(h, ALICE, 'popback_claim');
     await press(h, ALICE, 'popback_release');
-    expect(buttonsOf(await card(h))).toEqual(['popback_claim', 'popback_cancel']);
+    expect(buttonsOf(await card(h))).toEqual(['popback_claim', 'popback_cancel', 'medissue_open']);
     await press(h, BOB, 'popback_claim');
     expect(textOf(await card(h))).toContain('Claimed* by <@U0BOB0001>');
   });
@@ -197,7 +198,7 @@ describe('the request card', () => {
     await requestPopback(h);
     await press(h, CAROL, 'popback_claim');
     expect(lastEphemeral(h)).toContain("You are not in this patch's team");
-    expect(buttonsOf(await card(h))).toEqual(['popback_claim', 'popback_cancel']);
+    expect(buttonsOf(await card(h))).toEqual(['popback_claim', 'popback_cancel', 'medissue_open']);
   });
 
   it('the requester or a supervisor can cancel; another assistant cannot', async () => {
@@ -207,7 +208,7 @@ describe('the request card', () => {
     await press(h, SUPER, 'popback_cancel');
     const c = await card(h);
     expect(textOf(c)).toContain('*Cancelled* by <@U0SUPER1>');
-    expect(buttonsOf(c)).toEqual([]);
+    expect(buttonsOf(c)).toEqual(['medissue_open']);
   });
 
   it('a button on a cancelled request is answered privately with what happened', async () => {

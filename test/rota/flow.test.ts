@@ -73,6 +73,7 @@ describe('the morning digest', () => {
       'Arrived',
       'Take over',
       'Not needed',
+      'Medication issue',
     ]);
     // The other patch's digest time is 07:30.
     expect(h.fake.messages('C0PATCH08')).toHaveLength(0);
@@ -88,7 +89,10 @@ describe('the morning digest', () => {
     h.clock.set(Date.parse('2026-11-23T08:02:00Z'));
     await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Arrived');
     expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('arrived 08:02');
-    expect(lineOf(digest(), 'Mrs P')?.accessory?.options.map((o) => o.text.text)).toEqual(['Done']);
+    expect(lineOf(digest(), 'Mrs P')?.accessory?.options.map((o) => o.text.text)).toEqual([
+      'Done',
+      'Medication issue',
+    ]);
     h.clock.set(Date.parse('2026-11-23T08:40:00Z'));
     await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Done');
     expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('done 08:40');
