@@ -14,9 +14,10 @@ import { z } from 'zod';
 import { ALERT_ACTIONS } from '../alerts/views.ts';
 import type { Deps } from '../deps.ts';
 import { errorFields } from '../log.ts';
-import { activePatches, findPatchByChannel, providerSettings } from '../patches/store.ts';
+import { activePatches, findPatchByChannel, isPatchTeam, providerSettings } from '../patches/store.ts';
 import { idOf, ViewState } from '../slack/view-state.ts';
 import { localDate } from '../time.ts';
+import { loadVisit } from '../visits/store.ts';
 import { rotaForDay } from './digest.ts';
 import { NOT_NEEDED_CALLBACK, notNeededModal } from './modals.ts';
 import { parseRotaArgs } from './model.ts';
@@ -96,6 +97,8 @@ async function chooseFromMenu(
   let result: FixedResult;
   if (!choice) {
     result = { ok: false, text: 'That menu is out of date. Use the rota posted today.' };
+  } else if (choice.verb === 'notneeded' && !mayChange(deps, choice.visitId, userId)) {
+    result = { ok: false, text: "You are not in this patch's team, so you can't change its visits." };
   } else if (choice.verb === 'notneeded') {
     // The trigger expires in 3 s: open the modal before anything slow.
     try {
@@ -165,4 +168,10 @@ async function submitNotNeeded(
   }
   await ack();
   deps.deliverer.kick();
+}
+
+/** A quick check before opening a form: is this person in the visit's patch team? */
+function mayChange(deps: Deps, visitId: number, userId: string): boolean {
+  const rec = loadVisit(deps.db, visitId);
+  return rec !== null && isPatchTeam(deps.db, rec.patch.id, userId);
 }

@@ -74,6 +74,8 @@ export class Deliverer {
     }
     this.running = this.loop().finally(() => {
       this.running = null;
+      // A kick that landed after the loop's last check but before this line must not be lost.
+      if (this.again && !this.stopped) this.kick();
     });
   }
 
@@ -195,6 +197,12 @@ export class Deliverer {
     let threadTs: string | undefined = row.threadTs ?? undefined;
     if (row.threadSubject) {
       const parent = getOutboxRow(db, row.threadSubject);
+      if (parent && !parent.ts && parent.doneRev >= parent.wantRev) {
+        // The parent will never be posted (it rendered to nothing): there is no thread to reply in.
+        log.warn('outbox.orphan_reply', { subject: row.subject, parent: row.threadSubject });
+        this.settle(row, {});
+        return 'delivered';
+      }
       if (!parent?.ts) return 'waiting';
       threadTs = parent.ts;
     }
@@ -311,7 +319,9 @@ export class Deliverer {
       return;
     }
     this.backoff(row, slackErrorOf(err) ?? (typeof code === 'string' ? code : 'error'));
-    log.warn('outbox.delivery_failed', {
+    // Errors a retry cannot mend on its own (an admin must invite the bot, add a scope…) are errors.
+    const needsPerson = PERSON_NEEDED.has(slackErrorOf(err) ?? '');
+    log[needsPerson ? 'error' : 'warn']('outbox.delivery_failed', {
       subject: row.subject,
       attempts: row.attempts + 1,
       ...errorFields(err),
@@ -331,6 +341,18 @@ export class Deliverer {
       .run();
   }
 }
+
+const PERSON_NEEDED = new Set([
+  'channel_not_found',
+  'is_archived',
+  'missing_scope',
+  'not_authed',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'invalid_blocks',
+  'restricted_action',
+]);
 
 /** Slack's `error` string from a WebClient platform error (`not_in_channel`, …). */
 export function slackErrorOf(err: unknown): string | undefined {

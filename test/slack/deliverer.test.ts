@@ -552,6 +552,28 @@ describe('threads, nothing to show, no renderer', () => {
     expect(backlog(db)).toBe(0);
   });
 
+  it('settles a thread reply whose parent rendered as nothing, instead of waiting for ever', async () => {
+    const d = deliverer();
+    markDue(db, { subject: 'test:gone', channel: C1 }, clock.now());
+    markDue(db, { subject: 'test:orphan', channel: C1, threadSubject: 'test:gone' }, clock.now());
+    await d.deliverDue();
+    expect(fake.calls).toHaveLength(0);
+    expect(backlog(db)).toBe(0);
+  });
+
+  it('a kick that arrives as a run is finishing is not lost', async () => {
+    const d = deliverer();
+    change('test:1', 'first', C1);
+    d.kick();
+    // Marked due and kicked while the first run is still on its way out.
+    change('test:2', 'second', C2);
+    d.kick();
+    await d.idle();
+    await new Promise((r) => setImmediate(r));
+    await d.idle();
+    expect(fake.posts().map((p) => p.args.text)).toEqual(['first', 'second']);
+  });
+
   it('backs off a subject with no renderer without blocking the others', async () => {
     const d = deliverer();
     markDue(db, { subject: 'mystery:1', channel: C1 }, clock.now());
