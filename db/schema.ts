@@ -208,6 +208,8 @@ export const slackMessages = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull().default(0),
     lastError: text('last_error'),
+    /** Hash of what Slack shows now, so a change that renders the same makes no call. */
+    renderedHash: text('rendered_hash'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('slack_messages_pending').on(t.nextAttemptAt).where(sql`want_rev > done_rev`)],

@@ -11,3 +11,6 @@ export interface Deps {
   /** Kick after a change so the user sees it at once; the outbox holds the change either way. */
   deliverer: Pick<Deliverer, 'kick'>;
 }
+
+/** What a service (a use-case over the database) needs: no Slack. */
+export type ServiceDeps = Pick<Deps, 'db' | 'clock' | 'log'>;

@@ -2,14 +2,14 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
 import { visitClients, visits } from '../../db/schema.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { type RaiseArgs, raiseEscalation } from '../escalation/service.ts';
-import type { Log } from '../log.ts';
 import { thresholdsFromSettings } from '../patches/model.ts';
 import { getPatch, providerSettings } from '../patches/store.ts';
 import { touchDigest } from '../rota/digest.ts';
 import { unattendedFixedVisits, unclaimedPopbacks } from '../rota/store.ts';
 import { markDue, markDueIfExists } from '../slack/outbox.ts';
-import { type Clock, MINUTE } from '../time.ts';
+import { MINUTE } from '../time.ts';
 import { recordEvent, updateVisit } from '../visits/store.ts';
 import { fixedVisitDue, popbackDue } from './model.ts';
 
@@ -19,19 +19,13 @@ import { fixedVisitDue, popbackDue } from './model.ts';
  * the next sweep sees what was committed.
  */
 
-export interface SweepDeps {
-  db: Db;
-  clock: Clock;
-  log: Log;
-}
-
 export const alertSubject = (visitId: number): string => `alert:${visitId}`;
 export const nudgeSubject = (visitId: number): string => `nudge:${visitId}`;
 
 /** How far back a sweep looks: a visit unattended for longer than this was dealt with already. */
 const LOOKBACK = 24 * 60 * MINUTE;
 
-export function sweepFixedVisits(deps: SweepDeps, now: number): { late: number; missed: number } {
+export function sweepFixedVisits(deps: ServiceDeps, now: number): { late: number; missed: number } {
   const { db, log } = deps;
   const provider = providerSettings(db);
   const counts = { late: 0, missed: 0 };
@@ -89,7 +83,7 @@ export function sweepFixedVisits(deps: SweepDeps, now: number): { late: number; 
 }
 
 /** Unclaimed pop-backs: re-announced once in the channel, then sent to the supervisors. */
-export function sweepPopbacks(deps: SweepDeps, now: number): { nudged: number; escalated: number } {
+export function sweepPopbacks(deps: ServiceDeps, now: number): { nudged: number; escalated: number } {
   const { db, log } = deps;
   const provider = providerSettings(db);
   const counts = { nudged: 0, escalated: 0 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDb } from '../../db/index.ts';
+import { getEscalation } from '../escalation/store.ts';
 import { createLog } from '../log.ts';
 import { createPatchbot } from '../main.ts';
 import { importRoster } from '../patches/import.ts';
@@ -11,14 +12,16 @@ import { fixedVisitsOn, type RotaRow } from '../rota/store.ts';
 import { pendingRows } from '../slack/outbox.ts';
 import { dayjs, localDate, localInstant, localTime, ManualClock, MINUTE } from '../time.ts';
 import { type FakeMessage, FakeSlack, startFakeSlackServer } from './fake-slack.ts';
-import { fillView, SlackDriver } from './signed.ts';
-import { type Names, plain, renderBlocks } from './transcript.ts';
+import { type Answers, fillView, SlackDriver } from './signed.ts';
+import { type Names, plain, renderBlocks, renderModal } from './transcript.ts';
 
 /**
  * `npm run demo`: the real app, its real HTTP receiver and signed requests, against the same local
  * stand-in for Slack's Web API the tests use. A scripted patch day, printed as each channel would show it:
- * the morning rota, a visit checked in from it, a visit nobody checks in for (late, then missed), and a
- * pop-back claimed by two people at once. Everything printed is what the stand-in recorded.
+ * the morning rota, a visit checked in from it, a visit nobody checks in for (late, then missed), a
+ * pop-back claimed by two people at once, and in the afternoon a medication issue that nobody
+ * acknowledges at first, so it escalates, until a supervisor takes it and resolves it. Everything
+ * printed is what the stand-in recorded.
  */
 
 const SECRET = 'demo-signing-secret';
@@ -27,7 +30,12 @@ const ROSTER = join(import.meta.dirname, 'roster.example.yml');
 const START = '2026-11-23T06:55:00Z';
 /** The pop-back scene, unless the morning runs later. */
 const POPBACK_AT = '2026-11-23T10:00:00Z';
+/** The medication issue, unless the midday visits run later. */
+const AFTERNOON_AT = '2026-11-23T14:00:00Z';
+/** How long the afternoon's scene runs from the issue being raised: visits in it are done beforehand. */
+const AFTERNOON_SPAN = 60 * MINUTE;
 const FIRST_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'harry'];
+const SUPERVISOR_NAMES = ['sam', 'priya', 'tom', 'uma', 'vic', 'wendy'];
 
 export type DemoIo = { out: (s: string) => void; err: (s: string) => void };
 
@@ -67,7 +75,9 @@ export async function runDemo(io: DemoIo): Promise<number> {
   const names: Names = {
     users: {
       ...Object.fromEntries(roster.admins.map((u, i) => [u, `admin${i + 1}`])),
-      ...Object.fromEntries(roster.supervisors.members.map((u, i) => [u, `supervisor${i + 1}`])),
+      ...Object.fromEntries(
+        roster.supervisors.members.map((u, i) => [u, SUPERVISOR_NAMES[i] ?? `supervisor${i + 1}`]),
+      ),
       ...Object.fromEntries(patch.assistants.map((u, i) => [u, FIRST_NAMES[i] ?? `assistant${i + 1}`])),
     },
     channels: { [patch.channel]: patch.code.toLowerCase(), [supervisors]: 'supervisors' },
@@ -151,6 +161,25 @@ export async function runDemo(io: DemoIo): Promise<number> {
     io.out(label);
     for (const line of out) io.out(line);
   };
+  /** A message and its thread in full, as they stand: no changed-lines folding. */
+  const printInFull = (m: FakeMessage) => {
+    for (const l of renderBlocks(m.blocks, m.text, names)) io.out(`  │ ${l}`);
+    for (const reply of fake.replies(m.channel, m.ts))
+      for (const l of renderBlocks(reply.blocks, reply.text, names)) io.out(`  │    ↳ ${l}`);
+  };
+  /** The modal the app opened last, checked to be the one expected, printed as the person sees it. */
+  const openedModal = (callbackId: string, intro: string) => {
+    const opened = fake.views.at(-1);
+    if (opened?.view.callback_id !== callbackId) throw new Error(`the ${callbackId} modal did not open`);
+    io.out(`\n${hhmm()} · ${intro}`);
+    for (const l of renderModal(opened.view, names)) io.out(`  ┆ ${l}`);
+    return { ...opened.view, id: opened.id };
+  };
+  const submit = async (user: string, view: Record<string, unknown>, answers: Answers) => {
+    const res = await slack.submitView({ user, view: fillView(view, answers) });
+    if (res.body) throw new Error(`the form was refused: ${res.body}`);
+    await settle();
+  };
   const show = (title: string) => {
     const head = `${hhmm()} · ${title}`;
     io.out(`\n── ${head} ${'─'.repeat(Math.max(0, 76 - head.length))}`);
@@ -201,7 +230,8 @@ export async function runDemo(io: DemoIo): Promise<number> {
   try {
     io.out(
       `patchbot demo: patch ${patch.code} "${patch.name}" (the roster's first patch), assistants ` +
-        `${patch.assistants.map(who).join(' and ')}, ${dayjs(clock.now()).tz(zone).format('dddd D MMMM YYYY')}, ` +
+        `${patch.assistants.map(who).join(' and ')}, supervisors ${roster.supervisors.members.map(who).join(' and ')}, ` +
+        `${dayjs(clock.now()).tz(zone).format('dddd D MMMM YYYY')}, ` +
         `${zone} time. The clock starts at ${hhmm()} and is moved by hand.`,
     );
 
@@ -338,6 +368,115 @@ export async function runDemo(io: DemoIo): Promise<number> {
     show(`${who(claimer)} is done`);
 
     io.out(`\nThe request card is one message, updated in place ${posted.edits} times.`);
+
+    // ---- midday: the visits before and during the afternoon's scene are done, so none of them alerts ----
+    let afternoonAt = Math.max(Date.parse(AFTERNOON_AT), clock.now() + 30 * MINUTE);
+    const visited = new Set<number>();
+    for (let guard = 0; guard < 20; guard++) {
+      const next = fixedVisitsOn(db, patchRow.id, today).find(
+        (r) =>
+          !visited.has(r.visit.id) &&
+          r.visit.status === 'open' &&
+          r.visit.arrivedAt === null &&
+          startOf(r) > clock.now() &&
+          startOf(r) < afternoonAt + AFTERNOON_SPAN,
+      );
+      if (!next) break;
+      visited.add(next.visit.id);
+      const carer = next.visit.assignee ?? alice;
+      const arrives = startOf(next) + Math.max(0, Math.min(1, thresholdsOf(next).lateMinutes - 1)) * MINUTE;
+      await tickAt(arrives);
+      await fromDigest(carer, next.visit.id, 'Arrived');
+      await tickAt(startOf(next) + (next.visit.minutes ?? 0) * MINUTE);
+      await fromDigest(carer, next.visit.id, 'Done');
+      show(`${who(carer)} marks ${line(next)} Arrived at ${hhmm(arrives)}, then Done, from the rota`);
+      afternoonAt = Math.max(Date.parse(AFTERNOON_AT), clock.now() + 30 * MINUTE);
+    }
+
+    // ---- the afternoon: a refused time-critical dose, raised with /medissue, escalated, taken, resolved ----
+    await tickAt(afternoonAt);
+    const raiser = alice;
+    await slack.command({
+      command: '/medissue',
+      text: client.name,
+      channel_id: patch.channel,
+      user_id: raiser,
+    });
+    await settle();
+    const issueForm = openedModal(
+      'medissue_submit',
+      `${who(raiser)} types "/medissue ${client.name}": the Medication issue form opens with ${client.name} chosen.`,
+    );
+    await submit(raiser, issueForm, {
+      what: 'refused',
+      time_critical: 'yes',
+      urgency: 'now',
+      note: `Rang to prompt her ${hhmm()} tablets: she refused them, says she feels sick.`,
+    });
+    const issue = fake
+      .messages(supervisors)
+      .filter((m) => /^esc:\d+$/.test(String(m.metadata?.event_payload.subject ?? '')))
+      .at(-1);
+    if (!issue?.text.includes('Medication issue')) throw new Error('no medication issue was posted');
+    const escId = Number(String(issue.metadata?.event_payload.subject).split(':')[1]);
+    const patchNote = bySubject(patch.channel, `escpatch:${escId}`);
+    if (!patchNote) throw new Error('the patch channel was not told of the medication issue');
+    show(`${who(raiser)} chooses Refused, time-critical, Now, writes a short note and presses Escalate`);
+
+    // Nobody acknowledges: the first step's wait runs out and the next scheduler tick calls everyone.
+    const raised = getEscalation(db, escId);
+    if (!raised?.nextAt) throw new Error('the medication issue has no next step');
+    const waited = Math.round((raised.nextAt - raised.raisedAt) / MINUTE);
+    await tickAt(raised.nextAt + MINUTE);
+    show(`nobody has acknowledged it in ${waited} minutes: the chain calls all the supervisors`);
+
+    // One who was not on call takes it (the on-call supervisor if there is nobody else).
+    const onCall = /On call now: <@(\w+)>/.exec(JSON.stringify(issue.blocks))?.[1];
+    const owner =
+      roster.supervisors.members.find((u) => u !== onCall) ?? onCall ?? roster.supervisors.members[0];
+    if (!owner) throw new Error('the demo roster has no supervisors');
+    clock.advance(2 * MINUTE);
+    await slack.action({
+      user: owner,
+      channel: supervisors,
+      actionId: 'esc_acknowledge',
+      message: structuredClone(issue),
+    });
+    await settle();
+    show(`${who(owner)} presses Acknowledge and owns it`);
+
+    // Resolved before the owner's reminder is due; the scheduler ticks on meanwhile.
+    const acked = getEscalation(db, escId);
+    const ackedAt = acked?.ackedAt ?? clock.now();
+    const remindAt = acked?.nextAt ?? ackedAt + 30 * MINUTE;
+    await tickAt(ackedAt + Math.min(20, Math.floor((remindAt - ackedAt) / MINUTE / 2)) * MINUTE);
+    await slack.action({
+      user: owner,
+      channel: supervisors,
+      actionId: 'esc_resolve',
+      message: structuredClone(issue),
+    });
+    await settle();
+    const resolveForm = openedModal(
+      'medissue_resolve',
+      `${who(owner)} presses Resolve: a form asks for the outcome.`,
+    );
+    await submit(owner, resolveForm, {
+      outcome: 'late_dose',
+      outcome_note: 'Rang her back: she took them with a biscuit. Tea visit to check on her.',
+    });
+    show(`${who(owner)} chooses "Dose given late", adds a note and presses Resolve`);
+
+    io.out(`\nThe medication issue at ${hhmm()}, as Slack holds it:`);
+    io.out(`#${names.channels[supervisors]}`);
+    printInFull(issue);
+    io.out(`#${names.channels[patch.channel]}`);
+    printInFull(patchNote);
+    io.out(
+      `The issue is one message in each channel: the supervisors' one updated in place ${issue.edits} ` +
+        `times, with ${fake.replies(supervisors, issue.ts).length} replies in its thread; the patch ` +
+        `channel's note updated ${patchNote.edits} times.`,
+    );
     io.out(summary(fake, names, [patch.channel, supervisors, ...dmChannels()]));
     fake.assertClean();
     return 0;

@@ -20,6 +20,8 @@ const EMOJI: Record<string, string> = {
   busts_in_silhouette: '👥',
   grey_question: '❔',
   thread: '🧵',
+  alarm_clock: '⏰',
+  raising_hand: '🙋',
 };
 
 export interface Names {
@@ -79,9 +81,49 @@ export function renderBlocks(blocks: unknown[] | undefined, fallback: string, na
       case 'divider':
         lines.push('  ──────────');
         break;
+      case 'input':
+        lines.push(...inputLines(b, names));
+        break;
       default:
         break;
     }
   }
   return lines;
+}
+
+/**
+ * A form field as a person sees it before filling it in: its label, then the element with what is
+ * already chosen: a select as [ Mrs P ▾ ], radio buttons as ◉ chosen ○ not, a text box as [ ____ ].
+ */
+function inputLines(b: Obj, names: Names): string[] {
+  const el = (b.element as Obj | undefined) ?? {};
+  const initial = el.initial_option as Obj | undefined;
+  const label = `${plain(textOf(b.label), names)}${b.optional ? ' (optional)' : ''}`;
+  let shown: string;
+  switch (el.type) {
+    case 'static_select':
+    case 'external_select':
+      shown = `[ ${textOf(initial?.text) || textOf(el.placeholder) || 'Choose'} ▾ ]`;
+      break;
+    case 'radio_buttons':
+    case 'checkboxes':
+      shown = ((el.options as Obj[] | undefined) ?? [])
+        .map((o) => `${o.value === initial?.value ? '◉' : '○'} ${textOf(o.text)}`)
+        .join('  ');
+      break;
+    case 'plain_text_input':
+      shown = `[ ${textOf(el.placeholder) || '_'.repeat(el.multiline ? 30 : 16)} ]`;
+      break;
+    default:
+      shown = `[ ${String(el.type)} ]`;
+  }
+  const hint = textOf(b.hint);
+  return [`${label}: ${shown}`, ...(hint ? [`  (${plain(hint, names)})`] : [])];
+}
+
+/** A modal as lines: its title and buttons, then its blocks (see renderBlocks). */
+export function renderModal(view: Obj, names: Names): string[] {
+  const buttons = [textOf(view.close), textOf(view.submit)].filter(Boolean).map((t) => `[ ${t} ]`);
+  const head = `« ${plain(textOf(view.title), names)} »${buttons.length ? `  ${buttons.join(' ')}` : ''}`;
+  return [head, ...renderBlocks((view.blocks as unknown[] | undefined) ?? [], '', names)];
 }

@@ -28,8 +28,9 @@ import { matchClient } from '../popback/model.ts';
 import { cardSubject } from '../popback/service.ts';
 import { digestSubject } from '../rota/digest.ts';
 import { rotaHooks } from '../rota/listeners.ts';
+import { answerPrivately } from '../slack/answer.ts';
 import { getOutboxRow } from '../slack/outbox.ts';
-import { idOf, ViewState } from '../slack/view-state.ts';
+import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
 import { localTime } from '../time.ts';
 import { loadVisit } from '../visits/store.ts';
 import { onCallAt, onCallNext } from './oncall.ts';
@@ -199,7 +200,7 @@ async function medIssueButton(
   const text = visitId
     ? await openForVisit(deps, client, body.trigger_id, visitId, body.user.id)
     : 'This visit no longer exists.';
-  if (text) await respond({ response_type: 'ephemeral', replace_original: false, text });
+  if (text) await answerPrivately(respond, text);
 }
 
 /** The patch-channel thread a visit's issue is told in: its alert, its card, or the day's digest. */
@@ -217,15 +218,14 @@ async function submitMedIssue(
   { ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ) {
   const { db, log } = deps;
-  const meta = Meta.safeParse(safeJson(view.private_metadata));
-  if (!meta.success) {
+  const m = parseMetadata(Meta, view.private_metadata);
+  if (!m) {
     await ack({
       response_action: 'errors',
       errors: { client: 'This form is out of date. Close it and start again.' },
     });
     return;
   }
-  const m = meta.data;
   const userId = body.user.id;
   const state = ViewState.parse(view.state.values, 'value');
   const clientId = idOf(state.option('client'));
@@ -302,7 +302,7 @@ async function pressAcknowledge(
     ? acknowledge(deps, id, body.user.id)
     : { ok: false, text: 'This escalation no longer exists.' };
   deps.deliverer.kick();
-  if (!result.ok) await respond({ response_type: 'ephemeral', replace_original: false, text: result.text });
+  if (!result.ok) await answerPrivately(respond, result.text);
 }
 
 async function pressResolve(
@@ -321,11 +321,7 @@ async function pressResolve(
     ? mayResolve(deps, id, body.user.id)
     : { ok: false, text: 'This escalation no longer exists.' };
   if (!check.ok || !id) {
-    await respond({
-      response_type: 'ephemeral',
-      replace_original: false,
-      text: check.ok ? 'This escalation no longer exists.' : check.text,
-    });
+    await answerPrivately(respond, check.ok ? 'This escalation no longer exists.' : check.text);
     return;
   }
   const e = getEscalation(deps.db, id);
@@ -335,11 +331,7 @@ async function pressResolve(
     await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(id, summary) });
   } catch (err) {
     deps.log.error('escalation.resolve_modal_failed', { escalation: id, ...errorFields(err) });
-    await respond({
-      response_type: 'ephemeral',
-      replace_original: false,
-      text: 'Slack did not open the form in time. Please try again.',
-    });
+    await answerPrivately(respond, 'Slack did not open the form in time. Please try again.');
   }
 }
 
@@ -347,13 +339,11 @@ async function submitResolve(
   deps: Deps,
   { ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ) {
-  const meta = z
-    .object({ escalationId: z.number().int().positive() })
-    .safeParse(safeJson(view.private_metadata));
+  const meta = parseMetadata(z.object({ escalationId: z.number().int().positive() }), view.private_metadata);
   const state = ViewState.parse(view.state.values, 'value');
   const outcome = state.option('outcome');
   const note = state.text('outcome_note').trim();
-  if (!meta.success) {
+  if (!meta) {
     await ack({
       response_action: 'errors',
       errors: { outcome: 'This form is out of date. Close it and press Resolve again.' },
@@ -369,7 +359,7 @@ async function submitResolve(
     await ack({ response_action: 'errors', errors });
     return;
   }
-  const result = resolve(deps, meta.data.escalationId, body.user.id, outcome as Outcome, note || null);
+  const result = resolve(deps, meta.escalationId, body.user.id, outcome as Outcome, note || null);
   if (!result.ok) {
     await ack({ response_action: 'errors', errors: { outcome: result.text } });
     return;
@@ -404,12 +394,4 @@ async function onCallCommand(deps: Deps, { ack, respond }: SlackCommandMiddlewar
       : 'Nobody else is on the rota for the next two weeks.',
   ];
   await respond({ response_type: 'ephemeral', text: lines.join('\n') });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

@@ -1,9 +1,8 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
-import type { Log } from '../log.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { escalationConfig, oncallShifts, providerSettings, supervisors } from '../patches/store.ts';
 import { markDue, markDueIfExists } from '../slack/outbox.ts';
-import type { Clock } from '../time.ts';
 import { isManager } from '../visits/model.ts';
 import { actorFor } from '../visits/store.ts';
 import { type ChainAction, type ChainFacts, dueAction, onAcknowledge, onRaise, STEPS } from './model.ts';
@@ -23,12 +22,6 @@ import type { Outcome, What } from './views.ts';
  * Escalations: raise, run the chain, acknowledge, resolve. Every change is one transaction that also
  * records the step (who was called, when) and marks the Slack messages due.
  */
-
-export interface EscalationDeps {
-  db: Db;
-  clock: Clock;
-  log: Log;
-}
 
 export const parentSubject = (id: number): string => `esc:${id}`;
 export const eventSubject = (id: number, eventId: number): string => `esc:${id}:ev:${eventId}`;
@@ -107,9 +100,10 @@ function runStep(tx: Db, id: number, step: number, round: number, now: number): 
   event(tx, { id }, now, null, 'step', { step: STEPS[step], round, who }, true);
 }
 
-function refresh(tx: Db, id: number, now: number): void {
+/** The parent shows every step; the patch channel's note only who has it, so only some changes touch it. */
+function refresh(tx: Db, id: number, now: number, patchNote = true): void {
   markDueIfExists(tx, parentSubject(id), now);
-  markDueIfExists(tx, patchNoteSubject(id), now);
+  if (patchNote) markDueIfExists(tx, patchNoteSubject(id), now);
 }
 
 /** Opens an escalation inside the caller's transaction and runs its first step at once. */
@@ -154,7 +148,7 @@ export function raiseEscalation(tx: Db, a: RaiseArgs, now: number): number {
 }
 
 /** Medication issue from the modal: its own transaction. */
-export function raiseMedicationIssue(deps: EscalationDeps, a: Omit<RaiseArgs, 'kind'>): number {
+export function raiseMedicationIssue(deps: ServiceDeps, a: Omit<RaiseArgs, 'kind'>): number {
   const now = deps.clock.now();
   const id = inTransaction(deps.db, (tx) => raiseEscalation(tx, { ...a, kind: 'medication' }, now));
   deps.log.info('escalation.raised', {
@@ -172,11 +166,13 @@ function apply(tx: Db, e: EscalationRow, action: ChainAction, now: number): void
     case 'step':
       updateEscalation(tx, e.id, { step: action.step, round: action.round, nextAt: action.nextAt });
       runStep(tx, e.id, action.step, action.round, now);
-      break;
+      refresh(tx, e.id, now, false);
+      return;
     case 'remind':
       updateEscalation(tx, e.id, { remindedAt: now, nextAt: action.nextAt });
       event(tx, e, now, null, 'reminded', { owner: e.ackedBy }, true);
-      break;
+      refresh(tx, e.id, now, false);
+      return;
     case 'unacknowledge':
       updateEscalation(tx, e.id, {
         status: 'open',
@@ -198,7 +194,7 @@ function apply(tx: Db, e: EscalationRow, action: ChainAction, now: number): void
  * Runs every chain step, reminder and time-out that is due. After downtime each escalation catches
  * up one recorded step at a time, in order, so the record shows every step that fell due.
  */
-export function advanceEscalations(deps: EscalationDeps, now: number): number {
+export function advanceEscalations(deps: ServiceDeps, now: number): number {
   const { db, log } = deps;
   const cfg = escalationConfig(db);
   let steps = 0;
@@ -232,7 +228,7 @@ function mayOwn(tx: Db, e: EscalationRow, userId: string): boolean {
 
 const ONLY_SUPERVISORS = 'Only supervisors (and admins) can acknowledge or resolve escalations.';
 
-export function acknowledge(deps: EscalationDeps, id: number, userId: string): EscResult {
+export function acknowledge(deps: ServiceDeps, id: number, userId: string): EscResult {
   const { db, clock, log } = deps;
   const now = clock.now();
   const cfg = escalationConfig(db);
@@ -271,7 +267,7 @@ export function acknowledge(deps: EscalationDeps, id: number, userId: string): E
 }
 
 /** Checks before opening the Resolve modal, so a non-supervisor is told at once. */
-export function mayResolve(deps: EscalationDeps, id: number, userId: string): EscResult {
+export function mayResolve(deps: ServiceDeps, id: number, userId: string): EscResult {
   const e = getEscalation(deps.db, id);
   if (!e) return { ok: false, text: 'This escalation no longer exists.' };
   if (!mayOwn(deps.db, e, userId)) return { ok: false, text: ONLY_SUPERVISORS };
@@ -281,7 +277,7 @@ export function mayResolve(deps: EscalationDeps, id: number, userId: string): Es
 }
 
 export function resolve(
-  deps: EscalationDeps,
+  deps: ServiceDeps,
   id: number,
   userId: string,
   outcome: Outcome,

@@ -18,7 +18,8 @@ import {
   isPatchTeam,
   providerSettings,
 } from '../patches/store.ts';
-import { idOf, ViewState } from '../slack/view-state.ts';
+import { answerPrivately } from '../slack/answer.ts';
+import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
 import {
   FLEX_KINDS,
   type FlexKind,
@@ -101,15 +102,15 @@ async function submitPopback(
   { ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ): Promise<void> {
   const { db, clock, log, deliverer } = deps;
-  const meta = Meta.safeParse(safeJson(view.private_metadata));
-  if (!meta.success) {
+  const meta = parseMetadata(Meta, view.private_metadata);
+  if (!meta) {
     await ack({
       response_action: 'errors',
       errors: { client: 'This form is out of date. Close it and run /popback again.' },
     });
     return;
   }
-  const { patchId, channelId } = meta.data;
+  const { patchId, channelId } = meta;
   const userId = body.user.id;
   if (!isPatchTeam(db, patchId, userId)) {
     await ack({ response_action: 'errors', errors: { client: "You are not in this patch's team." } });
@@ -180,14 +181,6 @@ async function pressCardButton(
     : ({ ok: false, text: 'This request no longer exists.' } as const);
   deps.deliverer.kick();
   if (!result.ok) {
-    await respond({ response_type: 'ephemeral', replace_original: false, text: result.text });
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
+    await answerPrivately(respond, result.text);
   }
 }

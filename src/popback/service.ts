@@ -1,12 +1,12 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
 import { touchAlert } from '../alerts/service.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { closeEscalationsOfVisit } from '../escalation/service.ts';
-import type { Log } from '../log.ts';
 import { providerSettings } from '../patches/store.ts';
 import { touchDigest } from '../rota/digest.ts';
 import { markDue, type Renderer } from '../slack/outbox.ts';
-import { type Clock, localDate, localTime } from '../time.ts';
+import { localDate, localTime } from '../time.ts';
 import {
   type Actor,
   type Decision,
@@ -33,12 +33,6 @@ import type { FlexKind, PopbackRequest, Urgency } from './model.ts';
 import { requestCard } from './views.ts';
 
 /** Pop-back use-cases: each is one transaction that changes state and marks the card due. */
-
-export interface ServiceDeps {
-  db: Db;
-  clock: Clock;
-  log: Log;
-}
 
 export const cardSubject = (visitId: number): string => `popback:${visitId}`;
 

@@ -15,7 +15,8 @@ import { ALERT_ACTIONS } from '../alerts/views.ts';
 import type { Deps } from '../deps.ts';
 import { errorFields } from '../log.ts';
 import { activePatches, findPatchByChannel, isPatchTeam, providerSettings } from '../patches/store.ts';
-import { idOf, ViewState } from '../slack/view-state.ts';
+import { answerPrivately } from '../slack/answer.ts';
+import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
 import { localDate } from '../time.ts';
 import { loadVisit } from '../visits/store.ts';
 import { rotaForDay } from './digest.ts';
@@ -121,7 +122,7 @@ async function chooseFromMenu(
     result = actOnFixedVisit(deps, choice.verb, choice.visitId, userId, choice.rev);
   }
   deps.deliverer.kick();
-  if (!result.ok) await respond({ response_type: 'ephemeral', replace_original: false, text: result.text });
+  if (!result.ok) await answerPrivately(respond, result.text);
 }
 
 async function pressAlert(
@@ -135,7 +136,7 @@ async function pressAlert(
     ? actOnFixedVisit(deps, verb, visitId, body.user.id, null)
     : ({ ok: false, text: 'This visit no longer exists.' } as const);
   deps.deliverer.kick();
-  if (!result.ok) await respond({ response_type: 'ephemeral', replace_original: false, text: result.text });
+  if (!result.ok) await answerPrivately(respond, result.text);
 }
 
 const Meta = z.object({ visitId: z.number().int().positive() });
@@ -144,11 +145,7 @@ async function submitNotNeeded(
   deps: Deps,
   { ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ): Promise<void> {
-  let meta: z.infer<typeof Meta> | null = null;
-  try {
-    const parsed = Meta.safeParse(JSON.parse(view.private_metadata));
-    if (parsed.success) meta = parsed.data;
-  } catch {}
+  const meta = parseMetadata(Meta, view.private_metadata);
   const reason = ViewState.parse(view.state.values, 'value').option('reason');
   if (!meta) {
     await ack({

@@ -1,11 +1,10 @@
-import type { Db } from '../../db/index.ts';
-import { inTransaction } from '../../db/index.ts';
+import { type Db, inTransaction } from '../../db/index.ts';
 import { touchAlert } from '../alerts/service.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { closeEscalationsOfVisit } from '../escalation/service.ts';
-import type { Log } from '../log.ts';
 import { activePlans, providerSettings } from '../patches/store.ts';
 import { markDue, type Renderer } from '../slack/outbox.ts';
-import { addDays, type Clock, localDate, localTime, MINUTE } from '../time.ts';
+import { addDays, localDate, localTime, MINUTE } from '../time.ts';
 import { describeRefusal, isClosed, isTeam } from '../visits/model.ts';
 import {
   actorFor,
@@ -21,12 +20,6 @@ import { orphanedFutureVisits, visitOfPlan } from './store.ts';
 import type { RotaVerb } from './views.ts';
 
 /** Fixed visits: plans → visits, the daily digest, and what an assistant does to a fixed visit. */
-
-export interface ServiceDeps {
-  db: Db;
-  clock: Clock;
-  log: Log;
-}
 
 /**
  * Creates the concrete visits of every active plan for today and tomorrow (local), and brings
@@ -155,12 +148,10 @@ export function actOnFixedVisit(
   const now = clock.now();
   const zone = providerSettings(db).timezone;
   const result = inTransaction(db, (tx): FixedResult => {
-    const rec = loadVisit(tx, visitId);
-    if (rec?.visit.kind !== 'fixed') return { ok: false, text: 'This visit no longer exists.' };
+    const found = fixedVisitForTeam(tx, visitId, userId, zone);
+    if ('refusal' in found) return found.refusal;
+    const { rec } = found;
     const v = rec.visit;
-    const actor = actorFor(tx, rec.patch.id, userId);
-    if (!isTeam(actor))
-      return { ok: false, text: describeRefusal({ reason: 'not_team' }, (ms) => localTime(ms, zone)) };
     const stale = rev !== null && rev !== v.rev;
     const refuse = (why: string): FixedResult => {
       if (v.occursOn) touchDigest(tx, v.patchId, v.occursOn, now);
@@ -215,6 +206,23 @@ export function actOnFixedVisit(
   return result;
 }
 
+/** The fixed visit, if it exists and `userId` is in its patch team; otherwise the private answer. */
+function fixedVisitForTeam(
+  tx: Db,
+  visitId: number,
+  userId: string,
+  zone: string,
+): { rec: VisitRecord } | { refusal: FixedResult } {
+  const rec = loadVisit(tx, visitId);
+  if (rec?.visit.kind !== 'fixed') return { refusal: { ok: false, text: 'This visit no longer exists.' } };
+  if (!isTeam(actorFor(tx, rec.patch.id, userId))) {
+    return {
+      refusal: { ok: false, text: describeRefusal({ reason: 'not_team' }, (ms) => localTime(ms, zone)) },
+    };
+  }
+  return { rec };
+}
+
 export const NOT_NEEDED_REASONS = {
   hospital: 'in hospital',
   family: 'cancelled by family',
@@ -234,11 +242,9 @@ export function markNotNeeded(
   const now = clock.now();
   const zone = providerSettings(db).timezone;
   const result = inTransaction(db, (tx): FixedResult => {
-    const rec = loadVisit(tx, visitId);
-    if (rec?.visit.kind !== 'fixed') return { ok: false, text: 'This visit no longer exists.' };
-    if (!isTeam(actorFor(tx, rec.patch.id, userId))) {
-      return { ok: false, text: describeRefusal({ reason: 'not_team' }, (ms) => localTime(ms, zone)) };
-    }
+    const found = fixedVisitForTeam(tx, visitId, userId, zone);
+    if ('refusal' in found) return found.refusal;
+    const { rec } = found;
     const v = rec.visit;
     if (v.status !== 'open') return { ok: false, text: `Nothing changed. ${describeState(rec, zone)}` };
     updateVisit(tx, v.id, {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
@@ -216,6 +217,14 @@ export class Deliverer {
       this.settle(row, {});
       return 'delivered';
     }
+    const hash = createHash('sha256')
+      .update(JSON.stringify([rendered.text, rendered.blocks ?? null]))
+      .digest('hex');
+    if (row.ts && row.renderedHash === hash) {
+      // Slack already shows exactly this: an edit would change nothing but the "(edited)" mark.
+      this.settle(row, {});
+      return 'delivered';
+    }
     const metadata = { event_type: SUBJECT_EVENT, event_payload: { subject: row.subject } };
     try {
       let ts = row.ts;
@@ -253,7 +262,7 @@ export class Deliverer {
         });
         ts = res;
       }
-      this.settle(row, { ts, postStartedAt: null });
+      this.settle(row, { ts, postStartedAt: null, renderedHash: hash });
       log.debug('outbox.delivered', { subject: row.subject, rev: row.wantRev });
       return 'delivered';
     } catch (err) {

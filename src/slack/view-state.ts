@@ -63,3 +63,13 @@ export function idOf(value: string | null | undefined): number | null {
   const n = Number(value);
   return n > 0 ? n : null;
 }
+
+/** A modal's `private_metadata`, checked against what we put there; null when it is not that. */
+export function parseMetadata<T>(schema: z.ZodType<T>, text: string): T | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

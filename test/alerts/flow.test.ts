@@ -1,21 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../../src/demo/fake-slack.ts';
-import { fillView, type Harness, listen, startHarness, stopListening, TEAM } from '../support/harness.ts';
+import {
+  ALICE,
+  BOB,
+  fillView,
+  type Harness,
+  PATCH,
+  SUPERVISORS,
+  TEAM,
+  useFlowHarness,
+} from '../support/harness.ts';
 
-const PATCH = 'C0PATCH07';
-const SUPERVISORS = 'C0SUPERV1';
-const ALICE = 'U0ALICE1';
-const BOB = 'U0BOB0001';
-
+const flow = useFlowHarness();
 let h: Harness;
-beforeAll(() => {
-  listen();
-});
-afterAll(() => stopListening());
-afterEach(async () => {
-  await h.close();
-  h.fake.assertClean();
-});
 
 const text = (m: FakeMessage | undefined) =>
   (m?.blocks ?? [])
@@ -31,7 +28,7 @@ const buttons = (m: FakeMessage | undefined) =>
 
 describe('late and missed visits', () => {
   it('one alert goes late, then missed, then arrived, updated in place, and the supervisors hear of it', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T06:00:00Z');
     await h.tickAt('2026-11-23T08:09:00Z');
     expect(alertsFor('Mrs P')).toHaveLength(0);
@@ -80,7 +77,7 @@ describe('late and missed visits', () => {
   });
 
   it('catches up after downtime: stopped at 06:30, started at 08:40 → the digest once, the missed visit once', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T06:30:00Z');
     await h.restart();
     await h.tickAt('2026-11-23T08:40:00Z');
@@ -98,7 +95,7 @@ describe('late and missed visits', () => {
   });
 
   it('a 10-minute Slack outage while three alerts fall due: three posts after it, none twice', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     h.fake.outage(true);
     for (let m = 8; m <= 18; m++) await h.tickAt(Date.parse('2026-11-23T08:00:00Z') + m * 60_000);
@@ -116,7 +113,7 @@ describe('late and missed visits', () => {
   });
 
   it('a sweep cut off half way (the process died) loses nothing and doubles nothing when it runs again', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     // The second alert's write fails, as if the process were killed between two visits' transactions.
     h.bot.db.$client.exec(`CREATE TRIGGER die BEFORE INSERT ON slack_messages WHEN NEW.subject = 'alert:2'
@@ -135,7 +132,7 @@ describe('late and missed visits', () => {
 
 describe('unclaimed pop-backs', () => {
   it('are re-announced once after 20 minutes, then go to the supervisors, and both update when claimed', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     const work = () => h.fake.messages(PATCH).filter((m) => !m.text.startsWith('Rota for'));
     await h.slack.command({ command: '/popback', text: 'Mr K', channel_id: PATCH, user_id: ALICE });
     await h.settle();

@@ -74,6 +74,67 @@ describe('npm run demo', () => {
     expect(scene('is done')).toMatch(/✅ \*Done\* at 10:45 by @(alice|bob)/);
   });
 
+  it('in the afternoon raises a medication issue through /medissue and its form: the supervisors get the parent, the on-call call and the note; the patch channel a short note without it', () => {
+    const form = out.slice(out.indexOf('types "/medissue Mrs P"'), out.indexOf('presses Escalate'));
+    expect(form).toContain('« Medication issue »  [ Cancel ] [ Escalate ]');
+    expect(form).toContain('Client: [ Mrs P ▾ ]');
+
+    const raised = scene('14:00 · @alice chooses Refused, time-critical, Now');
+    const [patchPart, supervisorsPart] = raised.split('\n#supervisors\n') as [string, string];
+    expect(supervisorsPart).toContain('💊 *Medication issue* · Westbury North #p07');
+    expect(supervisorsPart).toContain(
+      '*Mrs P* · Refused · ⏰ time-critical medicine · needs a supervisor *now* · raised by @alice at 14:00',
+    );
+    expect(supervisorsPart).toContain('>Rang to prompt her 14:00 tablets: she refused them');
+    expect(supervisorsPart).toContain('called the on-call supervisor (round 1 of 3) · next step at 14:05');
+    expect(supervisorsPart).toContain('[ Acknowledge ] [ Resolve ]');
+    expect(supervisorsPart).toContain('↳ @sam you are on call: please acknowledge this medication issue.');
+    expect(patchPart).toContain(
+      '💊 Medication issue for *Mrs P* (refused) escalated to the supervisors by @alice. Waiting for a supervisor to acknowledge it.',
+    );
+    expect(patchPart).not.toContain('tablets');
+    expect(raised).toContain('(only @alice sees) Escalated to @sam (on call)');
+  });
+
+  it('escalates it once to all supervisors when nobody acknowledges within the wait', () => {
+    const escalated = scene('14:06 · nobody has acknowledged it in 5 minutes');
+    expect(escalated).toContain('called all supervisors (round 1 of 3) · next step at 14:10');
+    expect(escalated).toContain(
+      '↳ Not acknowledged yet. @sam @priya please acknowledge this medication issue.',
+    );
+    expect(out).not.toContain('@here');
+  });
+
+  it('is acknowledged by a supervisor: parent, thread and patch note all say who owns it', () => {
+    const acked = scene('14:08 · @priya presses Acknowledge');
+    expect(acked).toContain('🙋 *Acknowledged* by @priya at 14:08: they own it.');
+    expect(acked).toContain('│   [ Resolve ]');
+    expect(acked).not.toContain('[ Acknowledge ]');
+    expect(acked).toContain('↳ 🙋 Acknowledged by @priya, who owns it now.');
+    expect(acked).toContain('escalated to the supervisors by @alice. Acknowledged by @priya at 14:08.');
+  });
+
+  it('is resolved through the Resolve form with an outcome, and the final state is printed in full', () => {
+    expect(out).toContain('« Resolve »  [ Back ] [ Resolve ]');
+    const resolved = scene('@priya chooses "Dose given late"');
+    expect(resolved).toContain('✅ *Resolved* by @priya at 14:23: Dose given late. Rang her back');
+    expect(resolved).toContain('↳ ✅ Resolved by @priya: Dose given late.');
+    expect(resolved).toContain('escalated to the supervisors by @alice. Resolved by @priya at 14:23.');
+
+    const final = out.slice(out.indexOf('The medication issue at 14:23, as Slack holds it:'));
+    expect(final).toMatch(
+      /#supervisors\n {2}│ 💊 \*Medication issue\*[\s\S]*✅ \*Resolved\* by @priya[\s\S]*↳ @sam you are on call[\s\S]*↳ Not acknowledged yet[\s\S]*↳ 🙋 Acknowledged by @priya[\s\S]*↳ ✅ Resolved by @priya/,
+    );
+    expect(final).toMatch(
+      /#p07\n {2}│ 💊 Medication issue for \*Mrs P\* \(refused\) .* Resolved by @priya at 14:23\./,
+    );
+    // Escalated once: four replies in all, one of them the call to all supervisors.
+    expect(final.match(/↳ /g)).toHaveLength(4);
+    expect(final.match(/Not acknowledged yet/g)).toHaveLength(1);
+    expect(final).not.toContain('[ Acknowledge ]');
+    expect(final).not.toContain('[ Resolve ]');
+  });
+
   it('ends with what was posted and updated in each channel', () => {
     const last = out.trim().split('\n').at(-1) ?? '';
     expect(last).toMatch(

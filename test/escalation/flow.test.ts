@@ -1,28 +1,25 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.ts';
 import type { FakeMessage } from '../../src/demo/fake-slack.ts';
 import { exportEscalationsCsv } from '../../src/escalation/export.ts';
-import { fillView, type Harness, listen, startHarness, stopListening, TEAM } from '../support/harness.ts';
+import {
+  ALICE,
+  BOB,
+  fillView,
+  type Harness,
+  PATCH,
+  SUPER1,
+  SUPER2,
+  SUPERVISORS,
+  TEAM,
+  useFlowHarness,
+} from '../support/harness.ts';
 
-const PATCH = 'C0PATCH07';
-const SUPERVISORS = 'C0SUPERV1';
-const ALICE = 'U0ALICE1';
-const BOB = 'U0BOB0001';
-const SUPER1 = 'U0SUPER1';
-const SUPER2 = 'U0SUPER2';
-
+const flow = useFlowHarness();
 let h: Harness;
-beforeAll(() => {
-  listen();
-});
-afterAll(() => stopListening());
-afterEach(async () => {
-  await h.close();
-  h.fake.assertClean();
-});
 
 const text = (m: FakeMessage | undefined) =>
   (m?.blocks ?? [])
@@ -68,7 +65,7 @@ const press = async (user: string, actionId: string, message: FakeMessage = pare
 
 describe('raising a medication issue', () => {
   it('from /medissue: one parent in the supervisors channel with the on-call supervisor called, one short note in the patch channel', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T10:00:00Z');
     const res = await raiseByCommand();
     expect(res.body).toBe('');
@@ -92,7 +89,7 @@ describe('raising a medication issue', () => {
   });
 
   it('from the Medication issue button on a pop-back card: the patch note goes in the card’s thread', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await h.slack.command({ command: '/popback', text: 'Mr K', channel_id: PATCH, user_id: ALICE });
     await h.settle();
     await submitLatestModal(ALICE, { reason: 'Bin day' });
@@ -117,7 +114,7 @@ describe('raising a medication issue', () => {
   });
 
   it('from the message shortcut: the patch note goes in that message’s thread', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     const res = await h.slack.shortcut({
       user: BOB,
       channel: PATCH,
@@ -133,7 +130,7 @@ describe('raising a medication issue', () => {
   });
 
   it('answers a missing client and kind on their fields, refuses a note over the limit with the limit, and raises nothing', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await h.slack.command({ command: '/medissue', text: '', channel_id: PATCH, user_id: ALICE });
     await h.settle();
     const res = await submitLatestModal(ALICE, { note: 'x'.repeat(501) });
@@ -149,7 +146,7 @@ describe('raising a medication issue', () => {
   });
 
   it('outside a patch channel says what it does and where', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await h.slack.command({ command: '/medissue', text: '', channel_id: 'C0ELSEWHERE', user_id: ALICE });
     await h.settle();
     expect(lastAnswer()).toContain('Use it in your patch channel: <#C0PATCH07>');
@@ -159,7 +156,7 @@ describe('raising a medication issue', () => {
 
 describe('the escalation chain', () => {
   it('with no acknowledgement runs on call → all supervisors → @here every 5 minutes (now, time-critical), then repeats', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     await h.tickAt('2026-11-23T10:04:00Z');
     expect(thread()).toHaveLength(1);
@@ -177,7 +174,7 @@ describe('the escalation chain', () => {
   });
 
   it('Acknowledge stops the chain and names the owner; the patch channel hears who took it', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     h.clock.set(Date.parse('2026-11-23T10:03:00Z'));
     await press(SUPER2, 'esc_acknowledge');
@@ -191,7 +188,7 @@ describe('the escalation chain', () => {
   });
 
   it('two supervisors acknowledging at once: one owner, the other told who', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     const p = structuredClone(parent());
     await Promise.all([
@@ -206,7 +203,7 @@ describe('the escalation chain', () => {
   });
 
   it('an assistant cannot acknowledge or resolve: told privately, nothing changes', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     await press(BOB, 'esc_acknowledge');
     expect(lastAnswer()).toBe('Only supervisors (and admins) can acknowledge or resolve escalations.');
@@ -217,7 +214,7 @@ describe('the escalation chain', () => {
   });
 
   it('Resolve asks for the outcome, closes it, and says so in the thread and the patch channel', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     await press(SUPER1, 'esc_acknowledge');
     h.clock.set(Date.parse('2026-11-23T10:20:00Z'));
@@ -235,7 +232,7 @@ describe('the escalation chain', () => {
   });
 
   it('an acknowledged issue is reminded after 30 minutes and un-acknowledged and re-escalated after 60', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     await press(SUPER1, 'esc_acknowledge');
     await h.tickAt('2026-11-23T10:30:00Z');
@@ -251,7 +248,7 @@ describe('the escalation chain', () => {
   });
 
   it('survives a restart: steps that fell due while down run once, in order', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     await h.restart();
     await h.tickAt('2026-11-23T10:12:00Z');
@@ -266,7 +263,7 @@ describe('the escalation chain', () => {
 
 describe('missed visits escalate with the same chain', () => {
   it('and an Arrived closes the escalation with a note', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T06:00:00Z');
     await h.tickAt('2026-11-23T08:30:00Z');
     const missed = h.fake.messages(SUPERVISORS).find((m) => m.text.includes('Mrs P')) as FakeMessage;
@@ -296,14 +293,14 @@ describe('missed visits escalate with the same chain', () => {
 
 describe('/oncall and the export', () => {
   it('/oncall says who is on call now and next', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await h.slack.command({ command: '/oncall', text: '', channel_id: SUPERVISORS, user_id: ALICE });
     await h.settle();
     expect(lastAnswer()).toBe('On call now: <@U0SUPER1>.\nNext: <@U0SUPER2> from Mon 23 Nov 20:00.');
   });
 
   it('exports every issue and step as CSV for the dates asked', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     await raiseByCommand();
     await press(SUPER1, 'esc_acknowledge');
     const { csv, escalations, rows } = exportEscalationsCsv(h.bot.db, '2026-11-01', '2026-11-30');
@@ -327,7 +324,7 @@ describe('/oncall and the export', () => {
   });
 
   it('`patchbot export escalations` writes the CSV file and refuses bad dates', async () => {
-    h = await startHarness({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
     const dir = mkdtempSync(join(tmpdir(), 'patchbot-export-'));
     const saved = process.env.DATABASE_PATH;
     try {

@@ -1,24 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../../src/demo/fake-slack.ts';
-import { fillView, type Harness, listen, startHarness, stopListening } from '../support/harness.ts';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  fillView,
+  type Harness,
+  PATCH,
+  SUPER1,
+  useFlowHarness,
+} from '../support/harness.ts';
 
-const PATCH = 'C0PATCH07';
-const ALICE = 'U0ALICE1';
-const BOB = 'U0BOB0001';
-const CAROL = 'U0CAROL1'; // assistant of the other patch
-const SUPER = 'U0SUPER1';
-
+const SUPER = SUPER1;
+const flow = useFlowHarness();
 let h: Harness;
-beforeAll(() => {
-  listen();
-});
-afterAll(() => stopListening());
 beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  await h.close();
-  h.fake.assertClean();
+  h = await flow.start();
 });
 
 const buttonsOf = (m: FakeMessage) =>

@@ -1,21 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../../src/demo/fake-slack.ts';
-import { fillView, type Harness, listen, startHarness, stopListening, TEAM } from '../support/harness.ts';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  fillView,
+  type Harness,
+  PATCH,
+  TEAM,
+  useFlowHarness,
+} from '../support/harness.ts';
 
-const PATCH = 'C0PATCH07';
-const ALICE = 'U0ALICE1';
-const BOB = 'U0BOB0001';
-const CAROL = 'U0CAROL1';
-
+const flow = useFlowHarness();
 let h: Harness;
-beforeAll(() => {
-  listen();
-});
-afterAll(() => stopListening());
-afterEach(async () => {
-  await h.close();
-  h.fake.assertClean();
-});
 
 const sectionText = (m: FakeMessage) =>
   m.blocks
@@ -57,7 +54,7 @@ const digest = () => {
 
 describe('the morning digest', () => {
   it('is posted once at 07:00 local, in time order, with who, flags and menus', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T06:59:00Z');
     expect(h.fake.messages(PATCH)).toHaveLength(0);
     await h.tickAt('2026-11-23T07:00:00Z');
@@ -84,7 +81,7 @@ describe('the morning digest', () => {
   });
 
   it('is kept current in place as visits are marked arrived and done from it', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     h.clock.set(Date.parse('2026-11-23T08:02:00Z'));
     await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Arrived');
@@ -100,7 +97,7 @@ describe('the morning digest', () => {
   });
 
   it('Take over makes the presser the assignee and tells the previous one', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     await chooseFromMenu(BOB, structuredClone(digest()), 'Mrs P', 'Take over');
     expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('<@U0BOB0001>');
@@ -110,7 +107,7 @@ describe('the morning digest', () => {
   });
 
   it('a menu on a digest whose visit changed since answers privately with the current state, and changes nothing', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     const stale = structuredClone(digest());
     await chooseFromMenu(BOB, structuredClone(digest()), 'Mrs P', 'Take over');
@@ -121,7 +118,7 @@ describe('the morning digest', () => {
   });
 
   it('Not needed asks for a reason, and the visit is then never alerted', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     await chooseFromMenu(ALICE, structuredClone(digest()), 'Mrs P', 'Not needed');
     const opened = h.fake.views.at(-1);
@@ -148,7 +145,7 @@ describe('the morning digest', () => {
   });
 
   it('someone outside the patch team is told so privately and the visit is unchanged', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     const before = sectionText(digest());
     await chooseFromMenu(CAROL, structuredClone(digest()), 'Mrs P', 'Arrived');
@@ -157,7 +154,7 @@ describe('the morning digest', () => {
   });
 
   it('lists open pop-backs, and updates when one is claimed', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');
     await h.slack.command({ command: '/popback', text: 'Mr K', channel_id: PATCH, user_id: ALICE });
     await h.settle();
@@ -185,7 +182,7 @@ describe('/rota', () => {
   };
 
   it('answers privately for today, tomorrow, a date and mine', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T06:00:00Z');
     const today = await rota('');
     expect(today.response_type).toBe('ephemeral');
@@ -203,14 +200,14 @@ describe('/rota', () => {
   });
 
   it('explains a bad date in one line', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     const bad = await rota('2026-13-01');
     expect(bad.text).toMatch(/^“2026-13-01” is not a date I know\. Try \/rota/);
     expect(bad.text.split('\n')).toHaveLength(1);
   });
 
   it('outside a patch channel says where to use it', async () => {
-    h = await startHarness({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.slack.command({ command: '/rota', text: '', channel_id: 'C0ELSEWHERE', user_id: ALICE });
     await h.settle();
     expect(lastAnswer()).toContain('Use it in your patch channel');
@@ -219,7 +216,7 @@ describe('/rota', () => {
 
 describe('the clocks changing', () => {
   it('on 2026-03-29 the digest is at 07:00 BST and the 08:00 visit is late at 08:10 BST', async () => {
-    h = await startHarness({ at: '2026-03-29T00:30:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-03-29T00:30:00Z', roster: TEAM });
     await h.tickAt('2026-03-29T00:30:00Z');
     await h.tickAt('2026-03-29T05:59:00Z');
     expect(h.fake.messages(PATCH)).toHaveLength(0);
@@ -232,7 +229,7 @@ describe('the clocks changing', () => {
   });
 
   it('on 2026-10-25 the 08:00 visit is at 08:00 GMT', async () => {
-    h = await startHarness({ at: '2026-10-25T00:30:00Z', roster: TEAM });
+    h = await flow.start({ at: '2026-10-25T00:30:00Z', roster: TEAM });
     await h.tickAt('2026-10-25T00:30:00Z'); // 01:30 BST, the first time round
     await h.tickAt('2026-10-25T07:00:00Z');
     expect(lineOf(digest(), 'Mrs P')?.text.text).toContain('*08:00*');

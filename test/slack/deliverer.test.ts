@@ -543,6 +543,19 @@ describe('threads, nothing to show, no renderer', () => {
     expect(sleeps).toEqual([GAP]); // the reply is a new post in the same channel
   });
 
+  it('makes no call when a change renders exactly what Slack already shows', async () => {
+    const d = deliverer();
+    change('test:same', 'hello');
+    await d.deliverDue();
+    change('test:same', 'hello');
+    await d.deliverDue();
+    expect(fake.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
+    expect(backlog(db)).toBe(0);
+    change('test:same', 'hello again');
+    await d.deliverDue();
+    expect(fake.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+  });
+
   it('settles a subject that renders as nothing without any call', async () => {
     const d = deliverer();
     markDue(db, { subject: 'test:gone', channel: C1 }, clock.now());

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SetupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { openDb } from '../../db/index.ts';
 import type { Config } from '../../src/config.ts';
 import { FakeSlack, startFakeSlackServer } from '../../src/demo/fake-slack.ts';
@@ -122,3 +123,37 @@ export async function startHarness(opts: { at?: string; roster?: string } = {}):
 }
 
 export { fillView };
+
+/** The people and channels of test/fixtures/team.yml (and the patches fixture). */
+export const PATCH = 'C0PATCH07';
+export const SUPERVISORS = 'C0SUPERV1';
+export const ALICE = 'U0ALICE1';
+export const BOB = 'U0BOB0001';
+export const CAROL = 'U0CAROL1';
+export const SUPER1 = 'U0SUPER1';
+export const SUPER2 = 'U0SUPER2';
+
+/**
+ * Wires a flow-test file: the Slack stand-in listens for the file's duration, and after each test the
+ * harness it started is closed and the stand-in must have seen nothing wrong.
+ */
+export function useFlowHarness(): { start: (opts?: { at?: string; roster?: string }) => Promise<Harness> } {
+  let current: Harness | null = null;
+  beforeAll(() => {
+    listen();
+  });
+  afterAll(() => stopListening());
+  afterEach(async () => {
+    const h = current;
+    current = null;
+    if (!h) return;
+    await h.close();
+    h.fake.assertClean();
+  });
+  return {
+    async start(opts) {
+      current = await startHarness(opts);
+      return current;
+    },
+  };
+}

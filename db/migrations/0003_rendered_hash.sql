@@ -1,0 +1,1 @@
+ALTER TABLE `slack_messages` ADD `rendered_hash` text;
