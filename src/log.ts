@@ -47,13 +47,18 @@ export function errorFields(err: unknown): Fields {
 }
 
 /**
- * Bolt's and the WebClient's logger, routed into our JSON lines. Their messages are library text (no
- * user content), kept as `detail`.
+ * Bolt's and the WebClient's logger, routed into our JSON lines. Strings are kept as `detail` (clipped);
+ * objects are never written out.
  */
 export function boltLogger(log: Log, level: Level): BoltLogger {
   let current = level === 'trace' ? LogLevel.DEBUG : (level as LogLevel);
+  // Only the library's own words: at debug level it logs request and response bodies (names, notes),
+  // as objects or as JSON inside strings. Both are cut off.
+  const words = (m: string) => m.split(/[{[]/, 1)[0]?.slice(0, 160).trimEnd() ?? '';
   const text = (msg: unknown[]) =>
-    msg.map((m) => (m instanceof Error ? m.name : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+    msg
+      .map((m) => (m instanceof Error ? m.name : typeof m === 'string' ? words(m) : `[${typeof m}]`))
+      .join(' ');
   return {
     debug: (...m) => log.debug('bolt', { detail: text(m) }),
     info: (...m) => log.info('bolt', { detail: text(m) }),

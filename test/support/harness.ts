@@ -6,7 +6,7 @@ import { openDb } from '../../db/index.ts';
 import type { Config } from '../../src/config.ts';
 import { FakeSlack, startFakeSlackServer } from '../../src/demo/fake-slack.ts';
 import { fillView, SlackDriver } from '../../src/demo/signed.ts';
-import { silentLog } from '../../src/log.ts';
+import { type Log, silentLog } from '../../src/log.ts';
 import { createPatchbot, type Patchbot } from '../../src/main.ts';
 import { importRoster } from '../../src/patches/import.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
@@ -53,7 +53,7 @@ export function stopListening(): void {
   server = null;
 }
 
-export async function startHarness(opts: { at?: string; roster?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { at?: string; roster?: string; log?: Log } = {}): Promise<Harness> {
   listen();
   fake.reset();
   const clock = new ManualClock(Date.parse(opts.at ?? '2026-11-23T10:00:00Z'));
@@ -75,7 +75,7 @@ export async function startHarness(opts: { at?: string; roster?: string } = {}):
     const bot = createPatchbot(config, {
       db,
       clock,
-      log: silentLog,
+      log: opts.log ?? silentLog,
       delivery: { postGapMs: 0, sleep: async () => {} },
       deliveryPollMs: 60_000,
       schedule: false,
@@ -116,6 +116,7 @@ export async function startHarness(opts: { at?: string; roster?: string } = {}):
       Object.assign(h, await boot());
     },
     async close() {
+      if (!db.$client.open) return;
       await h.bot.stop();
       db.$client.close();
     },
@@ -137,7 +138,9 @@ export const SUPER2 = 'U0SUPER2';
  * Wires a flow-test file: the Slack stand-in listens for the file's duration, and after each test the
  * harness it started is closed and the stand-in must have seen nothing wrong.
  */
-export function useFlowHarness(): { start: (opts?: { at?: string; roster?: string }) => Promise<Harness> } {
+export function useFlowHarness(): {
+  start: (opts?: { at?: string; roster?: string; log?: Log }) => Promise<Harness>;
+} {
   let current: Harness | null = null;
   beforeAll(() => {
     listen();
