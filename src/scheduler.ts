@@ -24,42 +24,50 @@ export interface TickReport {
 }
 
 /** One pass of every job at `now`. Plain and synchronous against SQLite; Slack I/O is the deliverer's. */
-export function runJobs(deps: Deps, now: number): TickReport {
-  const sync = syncFixedVisits(deps, now);
-  const digests = makeDigestsDue(deps, now);
-  const visits = sweepFixedVisits(deps, now);
-  const popbacks = sweepPopbacks(deps, now);
-  const steps = advanceEscalations(deps, now);
+export async function runJobs(deps: Deps, now: number): Promise<TickReport> {
+  const sync = await syncFixedVisits(deps, now);
+  const digests = await makeDigestsDue(deps, now);
+  const visits = await sweepFixedVisits(deps, now);
+  const popbacks = await sweepPopbacks(deps, now);
+  const steps = await advanceEscalations(deps, now);
   return { created: sync.created, digests, ...visits, ...popbacks, steps };
 }
 
 export class Scheduler {
   private task: ScheduledTask | null = null;
-  private running = false;
+  private running: Promise<TickReport | null> | null = null;
 
   constructor(
     private readonly deps: Deps,
     private readonly expression = '*/15 * * * * *',
   ) {}
 
-  /** Runs the jobs once now (unless a tick is already running), then lets the deliverer send. */
-  tick(): TickReport | null {
+  /**
+   * Runs the jobs once now, then lets the deliverer send. A tick asked for while one is still running
+   * (a slow sweep) is skipped, not queued: the next tick sees whatever is due by then.
+   */
+  async tick(): Promise<TickReport | null> {
     if (this.running) return null;
-    this.running = true;
+    const run = (async () => {
+      try {
+        const report = await runJobs(this.deps, this.deps.clock.now());
+        this.deps.deliverer.kick();
+        return report;
+      } catch (err) {
+        this.deps.log.error('jobs.failed', errorFields(err));
+        return null;
+      }
+    })();
+    this.running = run;
     try {
-      const report = runJobs(this.deps, this.deps.clock.now());
-      this.deps.deliverer.kick();
-      return report;
-    } catch (err) {
-      this.deps.log.error('jobs.failed', errorFields(err));
-      return null;
+      return await run;
     } finally {
-      this.running = false;
+      this.running = null;
     }
   }
 
   start(): void {
-    this.tick();
+    void this.tick();
     this.task = cron.schedule(this.expression, () => void this.tick(), {
       noOverlap: true,
       name: 'patchbot-jobs',
@@ -69,5 +77,6 @@ export class Scheduler {
   async stop(): Promise<void> {
     await this.task?.destroy();
     this.task = null;
+    await this.running;
   }
 }

@@ -34,14 +34,48 @@ export class ManualClock implements Clock {
 
 export const MINUTE = 60_000;
 
+/**
+ * One formatter per zone, kept: building an Intl.DateTimeFormat is slow, and the jobs ask for wall-clock
+ * parts thousands of times a tick.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function wallParts(
+  ms: number,
+  zone: string,
+): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number> {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const p of f.formatToParts(ms)) {
+    if (p.type in out) out[p.type as keyof typeof out] = Number(p.value);
+  }
+  return out;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
 /** `YYYY-MM-DD` of an instant in a zone. */
 export function localDate(ms: number, zone: string): string {
-  return dayjs(ms).tz(zone).format('YYYY-MM-DD');
+  const p = wallParts(ms, zone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
 }
 
 /** `HH:mm` of an instant in a zone. */
 export function localTime(ms: number, zone: string): string {
-  return dayjs(ms).tz(zone).format('HH:mm');
+  const p = wallParts(ms, zone);
+  return `${pad(p.hour)}:${pad(p.minute)}`;
 }
 
 /** True when `value` is a 24-hour `HH:mm`. */
@@ -65,25 +99,8 @@ export function isValidZone(zone: string): boolean {
 
 /** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
 function offsetAt(ms: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(ms);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
+  const p = wallParts(ms, zone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
@@ -117,3 +134,6 @@ export function weekdayOf(date: string): 'sun' | 'mon' | 'tue' | 'wed' | 'thu' |
   const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
   return names[dayjs.utc(date, 'YYYY-MM-DD').day()] as (typeof names)[number];
 }
+
+/** Lets the event loop answer waiting requests before a long job goes on. */
+export const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

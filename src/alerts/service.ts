@@ -9,7 +9,7 @@ import { getPatch, providerSettings } from '../patches/store.ts';
 import { touchDigest } from '../rota/digest.ts';
 import { unattendedFixedVisits, unclaimedPopbacks } from '../rota/store.ts';
 import { markDue, markDueIfExists } from '../slack/outbox.ts';
-import { MINUTE } from '../time.ts';
+import { breathe, MINUTE } from '../time.ts';
 import { recordEvent, updateVisit } from '../visits/store.ts';
 import { fixedVisitDue, popbackDue } from './model.ts';
 
@@ -25,11 +25,16 @@ export const nudgeSubject = (visitId: number): string => `nudge:${visitId}`;
 /** How far back a sweep looks: a visit unattended for longer than this was dealt with already. */
 const LOOKBACK = 24 * 60 * MINUTE;
 
-export function sweepFixedVisits(deps: ServiceDeps, now: number): { late: number; missed: number } {
+export async function sweepFixedVisits(
+  deps: ServiceDeps,
+  now: number,
+): Promise<{ late: number; missed: number }> {
   const { db, log } = deps;
   const provider = providerSettings(db);
   const counts = { late: 0, missed: 0 };
+  let n = 0;
   for (const v of unattendedFixedVisits(db, now - LOOKBACK, now)) {
+    if (++n % 25 === 0) await breathe();
     const patch = getPatch(db, v.patchId);
     if (!patch) continue;
     const levels = [provider.thresholds, patch.thresholds, thresholdsFromSettings(v.planSettings ?? '{}')];
@@ -83,11 +88,16 @@ export function sweepFixedVisits(deps: ServiceDeps, now: number): { late: number
 }
 
 /** Unclaimed pop-backs: re-announced once in the channel, then sent to the supervisors. */
-export function sweepPopbacks(deps: ServiceDeps, now: number): { nudged: number; escalated: number } {
+export async function sweepPopbacks(
+  deps: ServiceDeps,
+  now: number,
+): Promise<{ nudged: number; escalated: number }> {
   const { db, log } = deps;
   const provider = providerSettings(db);
   const counts = { nudged: 0, escalated: 0 };
+  let n = 0;
   for (const v of unclaimedPopbacks(db)) {
+    if (++n % 25 === 0) await breathe();
     const patch = getPatch(db, v.patchId);
     if (!patch) continue;
     const step = popbackDue(

@@ -121,7 +121,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
   const hhmm = (ms = clock.now()) => localTime(ms, zone);
   const tickAt = async (ms: number) => {
     clock.set(ms);
-    bot.scheduler.tick();
+    await bot.scheduler.tick();
     await settle();
   };
 

@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/index.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { escalationConfig, oncallShifts, providerSettings, supervisors } from '../patches/store.ts';
 import { markDue, markDueIfExists } from '../slack/outbox.ts';
+import { breathe } from '../time.ts';
 import { isManager } from '../visits/model.ts';
 import { actorFor } from '../visits/store.ts';
 import { type ChainAction, type ChainFacts, dueAction, onAcknowledge, onRaise, STEPS } from './model.ts';
@@ -194,11 +195,12 @@ function apply(tx: Db, e: EscalationRow, action: ChainAction, now: number): void
  * Runs every chain step, reminder and time-out that is due. After downtime each escalation catches
  * up one recorded step at a time, in order, so the record shows every step that fell due.
  */
-export function advanceEscalations(deps: ServiceDeps, now: number): number {
+export async function advanceEscalations(deps: ServiceDeps, now: number): Promise<number> {
   const { db, log } = deps;
   const cfg = escalationConfig(db);
   let steps = 0;
   for (const due of dueEscalations(db, now)) {
+    await breathe();
     for (let guard = 0; guard < 50; guard++) {
       const acted = inTransaction(db, (tx) => {
         const e = getEscalation(tx, due.id);

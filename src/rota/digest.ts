@@ -4,7 +4,7 @@ import type { Log } from '../log.ts';
 import { activePatches, activePlans, getPatch, providerSettings } from '../patches/store.ts';
 import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../popback/model.ts';
 import { getOutboxRow, markDue, type Renderer } from '../slack/outbox.ts';
-import { addDays, type Clock, localDate, localInstant, localTime } from '../time.ts';
+import { addDays, breathe, type Clock, localDate, localInstant, localTime } from '../time.ts';
 import { loadVisit, type VisitRecord } from '../visits/store.ts';
 import { occurrencesOn } from './model.ts';
 import { fixedVisitsOn, openPopbacks } from './store.ts';
@@ -22,13 +22,14 @@ export const digestSubject = (patchId: number, date: string, part = 0): string =
 export const rotaOptions = { withMedIssue: true };
 
 /** At each patch's digest time, the day's digest becomes due, once (the subject key is the guard). */
-export function makeDigestsDue(deps: { db: Db; clock: Clock; log: Log }, now: number): number {
+export async function makeDigestsDue(deps: { db: Db; clock: Clock; log: Log }, now: number): Promise<number> {
   const { db, log } = deps;
   const zone = providerSettings(db).timezone;
   const today = localDate(now, zone);
   let made = 0;
   for (const patch of activePatches(db)) {
     if (now < localInstant(today, patch.digestAt, zone)) continue;
+    await breathe();
     // Checked inside the transaction: a second process sweeping at the same moment makes it due once.
     const fresh = inTransaction(db, (tx) => {
       if (getOutboxRow(tx, digestSubject(patch.id, today))) return false;

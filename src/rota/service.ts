@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../deps.ts';
 import { closeEscalationsOfVisit } from '../escalation/service.ts';
 import { activePlans, providerSettings } from '../patches/store.ts';
 import { markDue, type Renderer } from '../slack/outbox.ts';
-import { addDays, localDate, localTime, MINUTE } from '../time.ts';
+import { addDays, breathe, localDate, localTime, MINUTE } from '../time.ts';
 import { describeRefusal, isClosed, isTeam } from '../visits/model.ts';
 import {
   actorFor,
@@ -16,7 +16,7 @@ import {
 } from '../visits/store.ts';
 import { touchDigest } from './digest.ts';
 import { occurrenceOn } from './model.ts';
-import { orphanedFutureVisits, visitOfPlan } from './store.ts';
+import { fixedVisitsOfDays, orphanedFutureVisits, type VisitRow } from './store.ts';
 import type { RotaVerb } from './views.ts';
 
 /** Fixed visits: plans → visits, the daily digest, and what an assistant does to a fixed visit. */
@@ -24,79 +24,44 @@ import type { RotaVerb } from './views.ts';
 /**
  * Creates the concrete visits of every active plan for today and tomorrow (local), and brings
  * untouched future visits in line with a changed plan. Past visits are never created or changed.
+ * One transaction per patch, and the event loop is let go between patches, so Slack's requests
+ * are still answered within their 3 seconds while a big roster is synced.
  */
-export function syncFixedVisits(
+export async function syncFixedVisits(
   deps: ServiceDeps,
   now: number,
-): { created: number; changed: number; called_off: number } {
+): Promise<{ created: number; changed: number; called_off: number }> {
   const { db, log } = deps;
   const zone = providerSettings(db).timezone;
   const today = localDate(now, zone);
+  const dates = [today, addDays(today, 1)];
   const counts = { created: 0, changed: 0, called_off: 0 };
-  inTransaction(db, (tx) => {
-    for (const plan of activePlans(tx)) {
-      for (const date of [today, addDays(today, 1)]) {
-        const startsAt = occurrenceOn(plan, date, zone);
-        const existing = visitOfPlan(tx, plan.id, date);
-        const untouched =
-          existing &&
-          existing.status === 'open' &&
-          existing.alertLevel === null &&
-          (existing.startsAt ?? 0) > now;
-        if (startsAt === null) {
-          if (existing && untouched) {
-            updateVisit(tx, existing.id, { status: 'cancelled', closedAt: now, closeReason: 'plan changed' });
-            recordEvent(tx, existing.id, now, null, 'plan_changed');
-            touchDigest(tx, plan.patch.id, date, now);
-            counts.called_off++;
+  const byPatch = new Map<number, ReturnType<typeof activePlans>>();
+  for (const plan of activePlans(db)) {
+    const list = byPatch.get(plan.patch.id) ?? [];
+    list.push(plan);
+    byPatch.set(plan.patch.id, list);
+  }
+  for (const [patchId, plans] of byPatch) {
+    inTransaction(db, (tx) => {
+      const existingOf = new Map(
+        fixedVisitsOfDays(tx, patchId, dates).map((v) => [`${v.planId}|${v.occursOn}`, v]),
+      );
+      const touched = new Set<string>();
+      for (const plan of plans) {
+        for (const date of dates) {
+          const change = syncOne(tx, plan, date, existingOf.get(`${plan.id}|${date}`), zone, now);
+          if (change) {
+            counts[change]++;
+            touched.add(date);
           }
-          continue;
-        }
-        if (!existing) {
-          if (startsAt <= now) continue;
-          const id = insertVisit(
-            tx,
-            {
-              patchId: plan.patch.id,
-              kind: 'fixed',
-              planId: plan.id,
-              occursOn: date,
-              startsAt,
-              minutes: plan.minutes,
-              purpose: plan.purpose,
-              timeCritical: plan.timeCritical,
-              carersNeeded: plan.carers,
-              assignee: plan.client.keyWorker,
-              status: 'open',
-              createdAt: now,
-            },
-            [plan.client.id],
-          );
-          recordEvent(tx, id, now, null, 'planned');
-          touchDigest(tx, plan.patch.id, date, now);
-          counts.created++;
-          continue;
-        }
-        const differs =
-          existing.startsAt !== startsAt ||
-          existing.minutes !== plan.minutes ||
-          existing.purpose !== plan.purpose ||
-          existing.timeCritical !== plan.timeCritical ||
-          existing.carersNeeded !== plan.carers;
-        if (untouched && differs && startsAt > now) {
-          updateVisit(tx, existing.id, {
-            startsAt,
-            minutes: plan.minutes,
-            purpose: plan.purpose,
-            timeCritical: plan.timeCritical,
-            carersNeeded: plan.carers,
-          });
-          recordEvent(tx, existing.id, now, null, 'plan_changed');
-          touchDigest(tx, plan.patch.id, date, now);
-          counts.changed++;
         }
       }
-    }
+      for (const date of touched) touchDigest(tx, patchId, date, now);
+    });
+    await breathe();
+  }
+  inTransaction(db, (tx) => {
     for (const v of orphanedFutureVisits(tx, now)) {
       updateVisit(tx, v.id, { status: 'cancelled', closedAt: now, closeReason: 'plan removed' });
       recordEvent(tx, v.id, now, null, 'plan_removed');
@@ -106,6 +71,65 @@ export function syncFixedVisits(
   });
   if (counts.created + counts.changed + counts.called_off > 0) log.info('rota.synced', counts);
   return counts;
+}
+
+/** Brings one plan's visit on one day in line with the plan; says what it did, if anything. */
+function syncOne(
+  tx: Db,
+  plan: ReturnType<typeof activePlans>[number],
+  date: string,
+  existing: VisitRow | undefined,
+  zone: string,
+  now: number,
+): 'created' | 'changed' | 'called_off' | null {
+  const startsAt = occurrenceOn(plan, date, zone);
+  const untouched =
+    existing && existing.status === 'open' && existing.alertLevel === null && (existing.startsAt ?? 0) > now;
+  if (startsAt === null) {
+    if (!existing || !untouched) return null;
+    updateVisit(tx, existing.id, { status: 'cancelled', closedAt: now, closeReason: 'plan changed' });
+    recordEvent(tx, existing.id, now, null, 'plan_changed');
+    return 'called_off';
+  }
+  if (!existing) {
+    if (startsAt <= now) return null;
+    const id = insertVisit(
+      tx,
+      {
+        patchId: plan.patch.id,
+        kind: 'fixed',
+        planId: plan.id,
+        occursOn: date,
+        startsAt,
+        minutes: plan.minutes,
+        purpose: plan.purpose,
+        timeCritical: plan.timeCritical,
+        carersNeeded: plan.carers,
+        assignee: plan.client.keyWorker,
+        status: 'open',
+        createdAt: now,
+      },
+      [plan.client.id],
+    );
+    recordEvent(tx, id, now, null, 'planned');
+    return 'created';
+  }
+  const differs =
+    existing.startsAt !== startsAt ||
+    existing.minutes !== plan.minutes ||
+    existing.purpose !== plan.purpose ||
+    existing.timeCritical !== plan.timeCritical ||
+    existing.carersNeeded !== plan.carers;
+  if (!untouched || !differs || startsAt <= now) return null;
+  updateVisit(tx, existing.id, {
+    startsAt,
+    minutes: plan.minutes,
+    purpose: plan.purpose,
+    timeCritical: plan.timeCritical,
+    carersNeeded: plan.carers,
+  });
+  recordEvent(tx, existing.id, now, null, 'plan_changed');
+  return 'changed';
 }
 
 export type FixedResult = { ok: true; text?: string } | { ok: false; text: string };

@@ -23,12 +23,13 @@ export function fixedVisitsOn(db: Db, patchId: number, date: string): RotaRow[] 
     .all();
 }
 
-export function visitOfPlan(db: Db, planId: number, date: string): VisitRow | undefined {
+/** A patch's fixed visits on some local dates (the generator compares them with the plans). */
+export function fixedVisitsOfDays(db: Db, patchId: number, dates: string[]): VisitRow[] {
   return db
     .select()
     .from(visits)
-    .where(and(eq(visits.planId, planId), eq(visits.occursOn, date)))
-    .get();
+    .where(and(eq(visits.patchId, patchId), eq(visits.kind, 'fixed'), inArray(visits.occursOn, dates)))
+    .all();
 }
 
 /**

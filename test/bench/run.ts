@@ -342,7 +342,7 @@ async function benchJobs(rosterPath: string): Promise<Harness> {
         user_id: 'U0P001A',
       });
       const k0 = now();
-      const report = runJobs(h.bot.deps, h.clock.now());
+      const report = await runJobs(h.bot.deps, h.clock.now());
       const tick = now() - k0;
       h.bot.deliverer.kick(); // what Scheduler.tick does next
       expectReport(`the ${hhmm} tick`, report, want);

@@ -108,7 +108,7 @@ export async function startHarness(opts: { at?: string; roster?: string; log?: L
     settle,
     async tickAt(at) {
       clock.set(typeof at === 'string' ? Date.parse(at) : at);
-      h.bot.scheduler.tick();
+      await h.bot.scheduler.tick();
       await settle();
     },
     async restart() {
