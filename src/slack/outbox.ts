@@ -56,16 +56,32 @@ export function markDue(db: Db, m: DueMessage, now: number): void {
 
 export type OutboxRow = typeof slackMessages.$inferSelect;
 
-export function pendingRows(db: Db, now: number, limit = 200): OutboxRow[] {
-  return db
-    .select()
+/**
+ * What is due now, oldest first, but at most `perChannel` rows of any one channel: a backlog in a few
+ * channels (after an outage, say) must not keep the others' messages out of the pass.
+ */
+export function pendingRows(db: Db, now: number, limit = 500, perChannel = 10): OutboxRow[] {
+  const ranked = db
+    .select({
+      subject: slackMessages.subject,
+      n: sql<number>`row_number() over (partition by ${slackMessages.channel} order by ${slackMessages.createdAt}, ${slackMessages.subject})`.as(
+        'n',
+      ),
+    })
     .from(slackMessages)
     .where(
       and(sql`${slackMessages.wantRev} > ${slackMessages.doneRev}`, lte(slackMessages.nextAttemptAt, now)),
     )
+    .as('ranked');
+  return db
+    .select({ row: slackMessages })
+    .from(slackMessages)
+    .innerJoin(ranked, eq(ranked.subject, slackMessages.subject))
+    .where(lte(ranked.n, perChannel))
     .orderBy(slackMessages.createdAt, slackMessages.subject)
     .limit(limit)
-    .all();
+    .all()
+    .map((r) => r.row);
 }
 
 export function getOutboxRow(db: Db, subject: string): OutboxRow | undefined {

@@ -335,19 +335,26 @@ async function benchJobs(rosterPath: string): Promise<Harness> {
     const tick = async (hhmm: string, want: Partial<TickReport>, into: TickSample[]) => {
       h.clock.set(at(hhmm));
       const t0 = now();
-      const sent = h.slack.command({
-        command: '/popback',
-        text: 'Client 1',
-        channel_id: patchChannel(0),
-        user_id: 'U0P001A',
-      });
+      let answeredAt = 0;
+      const sent = h.slack
+        .command({
+          command: '/popback',
+          text: 'Client 1',
+          channel_id: patchChannel(0),
+          user_id: 'U0P001A',
+        })
+        .then((r) => {
+          answeredAt = now();
+          return r;
+        });
       const k0 = now();
       const report = await runJobs(h.bot.deps, h.clock.now());
       const tick = now() - k0;
       h.bot.deliverer.kick(); // what Scheduler.tick does next
       expectReport(`the ${hhmm} tick`, report, want);
       const res = await sent;
-      const ack = now() - t0;
+      // When the answer arrived, not when we got round to looking: the tick may have ended since.
+      const ack = answeredAt - t0;
       if (res.status !== 200) throw new Error(`bench: /popback answered ${res.status}`);
       await h.settle();
       const delivered = now() - k0;
@@ -377,11 +384,11 @@ async function benchJobs(rosterPath: string): Promise<Harness> {
       `median **${fmtMs(q.median)} ms**; the first tick (creates ${2 * visitsPerDay} visits) ` +
       `${fmtMs(of(samples.first, 'tick').median)} ms; the 07:00 digest tick ` +
       `${fmtMs(of(samples.digest, 'tick').median)} ms; the sweep with ${late} late ` +
-      `${fmtMs(of(samples.sweep, 'tick').median)} ms. The tick is synchronous: the app answers nothing meanwhile.`,
+      `${fmtMs(of(samples.sweep, 'tick').median)} ms. The tick lets the event loop go between patches, so requests are answered while it runs (3b).`,
   );
   const qa = of(samples.quiet, 'ack');
   headlines.push(
-    `So a \`/popback\` that lands while a tick runs is acked only after it: median **${fmtMs(qa.median)} ms** ` +
+    `A \`/popback\` that lands while a tick runs is acked after median **${fmtMs(qa.median)} ms** ` +
       `during a quiet tick, ${fmtMs(of(samples.first, 'ack').median)} ms during the first tick of the day ` +
       '(Slack allows 3000 ms). See 3b.',
   );
@@ -429,15 +436,16 @@ async function benchJobs(rosterPath: string): Promise<Harness> {
     title: `3b. Slash command ack while a jobs tick runs (${N.patches}-patch provider)`,
     body: [
       'During every tick of benchmark 4 a signed `/popback` was sent in the same event-loop turn as',
-      '`runJobs` started, as when a press lands while the 15-second cron tick runs. `runJobs` is synchronous',
-      'on the one event loop that also runs the HTTP receiver, so by construction the command cannot be',
-      'read, let alone acked, before the tick ends: this measures how long that wait is.',
+      '`runJobs` started, as when a press lands while the 15-second cron tick runs. The jobs share the one',
+      'event loop that runs the HTTP receiver; they let it go (a 1 ms timer) between patches and every 25',
+      'visits, so the command is read and acked while the tick goes on. The time is taken when the answer',
+      'arrives, whether or not the tick has ended.',
       '',
       ...table(
         labels.map(([label, list]) => [`/popback → HTTP 200 during ${label.slice(4)}`, of(list, 'ack')]),
       ),
       '',
-      'A Claim, Arrived or Done pressed during a tick waits the same way.',
+      'A Claim, Arrived or Done pressed during a tick is answered the same way.',
     ],
   });
   return last;

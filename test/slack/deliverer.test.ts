@@ -543,6 +543,17 @@ describe('threads, nothing to show, no renderer', () => {
     expect(sleeps).toEqual([GAP]); // the reply is a new post in the same channel
   });
 
+  it('a backlog in one channel does not keep another channel waiting for its turn', async () => {
+    const d = deliverer();
+    for (let i = 0; i < 520; i++) change(`test:busy:${String(i).padStart(3, '0')}`, `busy ${i}`, C1);
+    change('test:quiet', 'quiet', C2);
+    await d.deliverDue();
+    const order = fake.posts().map((p) => p.args.text);
+    expect(order).toHaveLength(521);
+    // C2's only message goes out in the first round, not after C1's backlog of paced posts.
+    expect(order.indexOf('quiet')).toBeLessThan(3);
+  });
+
   it('makes no call when a change renders exactly what Slack already shows', async () => {
     const d = deliverer();
     change('test:same', 'hello');
