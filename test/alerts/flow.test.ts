@@ -94,6 +94,26 @@ describe('late and missed visits', () => {
     expect(h.fake.messages(PATCH).filter((m) => m.text.startsWith('Rota for'))).toHaveLength(1);
   });
 
+  it('stopped at 07:55 after the 07:00 digest, started at 08:40: no second digest, the 08:00 visits missed once', async () => {
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T06:00:00Z');
+    await h.tickAt('2026-11-23T07:00:00Z');
+    await h.tickAt('2026-11-23T07:55:00Z');
+    const rotaPosts = () => h.fake.posts(PATCH).filter((c) => String(c.args.text).startsWith('Rota for'));
+    expect(rotaPosts()).toHaveLength(1);
+    await h.restart();
+    await h.tickAt('2026-11-23T08:40:00Z');
+    await h.tickAt('2026-11-23T08:41:00Z');
+    expect(rotaPosts()).toHaveLength(1);
+    const missed = h.fake.messages(PATCH).filter((m) => m.text.startsWith('Missed visit'));
+    expect(missed.map((m) => m.text.split(' (')[0]).sort()).toEqual([
+      'Missed visit: Mr K 08:00',
+      'Missed visit: Mrs D 08:05',
+      'Missed visit: Mrs P 08:00',
+    ]);
+    expect(h.fake.posts(PATCH).filter((c) => String(c.args.text).startsWith('Late visit'))).toHaveLength(0);
+  });
+
   it('a 10-minute Slack outage while three alerts fall due: three posts after it, none twice', async () => {
     h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
     await h.tickAt('2026-11-23T07:00:00Z');

@@ -261,6 +261,63 @@ describe('the escalation chain', () => {
   });
 });
 
+describe('through a Slack outage', () => {
+  it('an issue raised while Slack is down reaches the supervisors once it is back, with every step once', async () => {
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    await h.slack.command({ command: '/medissue', text: 'Mrs P', channel_id: PATCH, user_id: ALICE });
+    await h.settle();
+    h.fake.outage(true);
+    await submitLatestModal(ALICE, { what: 'missed_dose', time_critical: 'yes', urgency: 'now' });
+    for (let m = 1; m <= 7; m++) await h.tickAt(Date.parse('2026-11-23T10:00:00Z') + m * 60_000);
+    expect(h.fake.messages(SUPERVISORS)).toHaveLength(0);
+    h.fake.outage(false);
+    await h.tickAt('2026-11-23T10:09:00Z');
+    expect(thread()).toEqual([
+      '<@U0SUPER1> you are on call: please acknowledge this medication issue.',
+      'Not acknowledged yet. <@U0SUPER1> <@U0SUPER2> please acknowledge this medication issue.',
+    ]);
+    // The patch note was backing off during the outage (at most 5 minutes between tries): it follows.
+    await h.tickAt('2026-11-23T10:13:00Z');
+    expect(h.fake.messages(PATCH).filter((m) => m.text.includes('Medication issue'))).toHaveLength(1);
+    expect(h.fake.posts(SUPERVISORS).length).toBe(
+      new Set(h.fake.posts(SUPERVISORS).map((c) => c.args.text)).size,
+    );
+  });
+
+  it('the Medication issue entry of a rota menu opens the same form with the client chosen', async () => {
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    const rota = h.fake.messages(PATCH)[0] as FakeMessage;
+    const line = rota.blocks.find((b) => b.type === 'section' && JSON.stringify(b).includes('Mrs D')) as {
+      block_id: string;
+      accessory: { options: Array<{ value: string; text: { text: string } }> };
+    };
+    const option = line.accessory.options.find((o) => o.text.text === 'Medication issue');
+    await h.slack.action({
+      user: BOB,
+      channel: PATCH,
+      actionId: 'rota_visit',
+      blockId: line.block_id,
+      value: option?.value ?? '',
+      message: structuredClone(rota),
+    });
+    await h.settle();
+    const view = h.fake.views.at(-1)?.view as {
+      callback_id: string;
+      blocks: Array<{ block_id?: string; element?: { initial_option?: { text: { text: string } } } }>;
+    };
+    expect(view.callback_id).toBe('medissue_submit');
+    expect(view.blocks.find((b) => b.block_id === 'client')?.element?.initial_option?.text.text).toBe(
+      'Mrs D',
+    );
+    await submitLatestModal(BOB, { what: 'ran_out' });
+    // Told in the rota's thread, where the visit is.
+    expect(h.fake.replies(PATCH, rota.ts).map((m) => m.text)).toEqual([
+      expect.stringContaining('Medication issue for *Mrs D*'),
+    ]);
+  });
+});
+
 describe('missed visits escalate with the same chain', () => {
   it('and an Arrived closes the escalation with a note', async () => {
     h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
