@@ -70,12 +70,12 @@ export function alertMessage(a: AlertData): { text: string; blocks: KnownBlock[]
     blocks.push(section(done, `resolved:${a.visitId}`));
     blocks.push(actions(`alert-actions:${a.visitId}`, [medIssue]));
   } else {
-    const who = a.assignee ? mention(a.assignee) : 'Nobody is assigned:';
+    const who = a.assignee ? mention(a.assignee) : 'Nobody is assigned';
     blocks.push(
       section(
         a.level === 'late'
-          ? `${who} nobody has checked in yet.`
-          : `${a.assistants.map(mention).join(' ')} nobody has checked in. The supervisors have been told.`,
+          ? `${who}: nobody has checked in yet.`
+          : `${a.assistants.map(mention).join(' ')}: nobody has checked in. The supervisors have been told.`,
         `who:${a.visitId}`,
       ),
     );

@@ -36,7 +36,7 @@ describe('late and missed visits', () => {
     await h.tickAt('2026-11-23T08:10:00Z'); // time-critical: late after 10 minutes
     const [alert] = alertsFor('Mrs P');
     expect(text(alert)).toContain(':warning: *Late visit* · *Mrs P* · 08:00 Morning wake-up');
-    expect(text(alert)).toContain('<@U0ALICE1> nobody has checked in yet');
+    expect(text(alert)).toContain('<@U0ALICE1>: nobody has checked in yet');
     expect(buttons(alert)).toEqual(['alert_arrived', 'alert_onway', 'medissue_open']);
 
     await h.slack.action({
@@ -52,7 +52,7 @@ describe('late and missed visits', () => {
     expect(alertsFor('Mrs P')).toHaveLength(1);
     const missed = alertsFor('Mrs P')[0];
     expect(text(missed)).toContain(':red_circle: *Missed visit*');
-    expect(text(missed)).toContain('<@U0ALICE1> <@U0BOB0001> nobody has checked in');
+    expect(text(missed)).toContain('<@U0ALICE1> <@U0BOB0001>: nobody has checked in');
     const call = h.fake.replies(PATCH, missed?.ts ?? '');
     expect(call.at(-1)?.text).toContain('<@U0ALICE1> <@U0BOB0001> the 08:00 visit to *Mrs P* is missed');
     const notes = () => h.fake.messages(SUPERVISORS).filter((m) => m.text.includes('Mrs P'));

@@ -49,7 +49,7 @@ describe('npm run demo', () => {
   it('shows one alert going late, then missed (with the call in its thread and the supervisors told), then arrived', () => {
     const late = scene('it is late');
     expect(late).toContain('⚠️ *Late visit* · *Mrs P* · 08:00');
-    expect(late).toContain('@alice nobody has checked in yet.');
+    expect(late).toContain('@alice: nobody has checked in yet.');
     expect(late).toContain("[ Arrived ] [ I'm on my way ]");
 
     expect(scene('presses "I\'m on my way"')).toContain('@alice is on the way (since 08:12)');
