@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getResponse } from 'msw';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../db/index.ts';
+import { FakeSlack } from '../../src/demo/fake-slack.ts';
+import { silentLog } from '../../src/log.ts';
+import { importRoster } from '../../src/patches/import.ts';
+import { parseRoster } from '../../src/patches/roster.ts';
+import { syncFixedVisits } from '../../src/rota/service.ts';
+import { PATCH, TEAM } from '../support/harness.ts';
+
+/** The Slack stand-in behind a real HTTP server, so a separate process can be pointed at it. */
+let server: Server;
+let fake: FakeSlack;
+let dir: string;
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const request = new Request(`${fake.apiUrl.replace(/\/api\/$/, '')}${req.url}`, {
+      method: req.method ?? 'POST',
+      headers: req.headers as Record<string, string>,
+      body: Buffer.concat(chunks),
+    });
+    const response =
+      (await getResponse(fake.handlers, request)) ?? new Response('not found', { status: 404 });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  fake = new FakeSlack({
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    clock: () => Date.parse('2026-11-23T08:10:00Z'),
+  });
+  dir = mkdtempSync(join(tmpdir(), 'patchbot-kill-'));
+});
+
+afterAll(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runChild(
+  dbPath: string,
+  at: string,
+  mode?: 'crash',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, '..', 'support', 'crash-child.ts'),
+      dbPath,
+      fake.apiUrl,
+      at,
+      ...(mode ? [mode] : []),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: process.env.TZ ?? 'UTC' } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal === null) console.error(stderr);
+      resolve({ code, signal });
+    }),
+  );
+}
+
+describe('a process killed with SIGKILL in the middle of a sweep', () => {
+  it('loses nothing and doubles nothing after it is started again', async () => {
+    const dbPath = join(dir, 'patchbot.db');
+    const db = openDb(dbPath);
+    const roster = parseRoster(readFileSync(TEAM, 'utf8'));
+    if (!roster.ok) throw new Error(roster.errors.join('; '));
+    const early = Date.parse('2026-11-23T06:00:00Z');
+    importRoster(db, roster.roster, early);
+    await syncFixedVisits({ db, clock: { now: () => early }, log: silentLog }, early);
+    db.$client.close();
+
+    // 08:10: Mrs P's and Mr K's 08:00 visits are both due to go late in this sweep.
+    const killed = await runChild(dbPath, '2026-11-23T08:10:00Z', 'crash');
+    expect(killed.signal).toBe('SIGKILL');
+    const after = openDb(dbPath);
+    const late = after.$client
+      .prepare("select count(*) as n from visits where alert_level = 'late'")
+      .get() as { n: number };
+    expect(late.n).toBe(1); // the first visit's transaction committed; the second never began
+    after.$client.close();
+    expect(fake.posts(PATCH)).toHaveLength(0); // killed before anything was delivered
+
+    const restarted = await runChild(dbPath, '2026-11-23T08:10:30Z');
+    expect(restarted).toEqual({ code: 0, signal: null });
+    const alerts = fake.messages(PATCH).filter((m) => m.text.startsWith('Late visit'));
+    expect(alerts.map((m) => m.text.split(' (')[0]).sort()).toEqual([
+      'Late visit: Mr K 08:00',
+      'Late visit: Mrs P 08:00',
+    ]);
+    expect(fake.messages(PATCH).filter((m) => m.text.startsWith('Rota for'))).toHaveLength(1);
+    const texts = fake.posts(PATCH).map((c) => String(c.args.text));
+    expect(new Set(texts).size).toBe(texts.length);
+    fake.assertClean();
+  });
+});
