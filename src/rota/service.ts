@@ -13,6 +13,7 @@ import {
   recordEvent,
   updateVisit,
   type VisitRecord,
+  wasTakenOver,
 } from '../visits/store.ts';
 import { touchDigest } from './digest.ts';
 import { occurrenceOn } from './model.ts';
@@ -114,12 +115,15 @@ function syncOne(
     recordEvent(tx, id, now, null, 'planned');
     return 'created';
   }
+  // A new key worker in the roster takes over future visits, unless someone took the visit over by hand.
+  const assignee = wasTakenOver(tx, existing.id) ? existing.assignee : plan.client.keyWorker;
   const differs =
     existing.startsAt !== startsAt ||
     existing.minutes !== plan.minutes ||
     existing.purpose !== plan.purpose ||
     existing.timeCritical !== plan.timeCritical ||
-    existing.carersNeeded !== plan.carers;
+    existing.carersNeeded !== plan.carers ||
+    existing.assignee !== assignee;
   if (!untouched || !differs || startsAt <= now) return null;
   updateVisit(tx, existing.id, {
     startsAt,
@@ -127,6 +131,7 @@ function syncOne(
     purpose: plan.purpose,
     timeCritical: plan.timeCritical,
     carersNeeded: plan.carers,
+    assignee,
   });
   recordEvent(tx, existing.id, now, null, 'plan_changed');
   return 'changed';

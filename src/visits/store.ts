@@ -94,3 +94,14 @@ export function insertVisit(db: Db, values: typeof visits.$inferInsert, clientId
   });
   return row.id;
 }
+
+/** Whether someone took this visit over by hand (then a roster's key worker no longer decides it). */
+export function wasTakenOver(db: Db, visitId: number): boolean {
+  return (
+    db
+      .select({ id: visitEvents.id })
+      .from(visitEvents)
+      .where(and(eq(visitEvents.visitId, visitId), eq(visitEvents.action, 'takeover')))
+      .get() !== undefined
+  );
+}

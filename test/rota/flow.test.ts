@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../../src/demo/fake-slack.ts';
+import { importRoster } from '../../src/patches/import.ts';
+import { parseRoster } from '../../src/patches/roster.ts';
 import {
   ALICE,
   BOB,
@@ -166,6 +169,24 @@ describe('the morning digest', () => {
     });
     await h.settle();
     expect(sectionText(digest())).toMatch(/Open pop-backs.*Mr K/s);
+  });
+});
+
+describe('re-importing the roster', () => {
+  it('moves future visits to a new key worker, but never one that someone took over', async () => {
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    await chooseFromMenu(ALICE, structuredClone(digest()), 'Mr K', 'Take over');
+    const changed = readFileSync(TEAM, 'utf8')
+      .replace(/(name: Mrs D\n\s+key_worker:) U0BOB0001/, '$1 U0ALICE1')
+      .replace(/(name: Mr K\n)\s+key_worker: U0BOB0001\n/, '$1');
+    const parsed = parseRoster(changed);
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    importRoster(h.bot.db, parsed.roster, h.clock.now());
+    await h.tickAt('2026-11-23T07:05:00Z');
+    expect(lineOf(digest(), 'Mrs D')?.text.text).toContain('<@U0ALICE1>'); // the new key worker
+    expect(lineOf(digest(), 'Mr K')?.text.text).toContain('<@U0ALICE1>'); // kept: Alice took it over
+    expect(lineOf(digest(), 'Mr K')?.text.text).not.toContain('unassigned');
   });
 });
 
