@@ -12,12 +12,14 @@ const EnvSchema = z.object({
     .string()
     .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
     .optional(),
-  SLACK_API_URL: z.url({ error: 'must be a URL such as https://slack.com/api/' }).optional(),
-  PORT: z.coerce
-    .number({ error: 'must be a port number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0–65535')
-    .max(65535, 'must be 0–65535')
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' })
+    .optional(),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number from 0 to 65535')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be a whole number from 0 to 65535'))
     .default(3000),
   DATABASE_PATH: z.string().min(1, 'must not be empty').default('./data/patchbot.db'),
   LOG_LEVEL: z

@@ -59,10 +59,17 @@ describe('loadConfig', () => {
     const { SLACK_BOT_TOKEN: _, ...rest } = COMPLETE;
     expect(problemsOf({ ...rest, PORT: 'eighty' })).toEqual([
       'SLACK_BOT_TOKEN is required (the bot token, xoxb-…)',
-      'PORT must be a port number',
+      'PORT must be a whole number from 0 to 65535',
     ]);
-    expect(problemsOf({ ...COMPLETE, PORT: '70000' })).toEqual(['PORT must be 0–65535']);
-    expect(problemsOf({ ...COMPLETE, PORT: '80.5' })).toEqual(['PORT must be a whole number']);
+    expect(problemsOf({ ...COMPLETE, PORT: '70000' })).toEqual([
+      'PORT must be a whole number from 0 to 65535',
+    ]);
+    expect(problemsOf({ ...COMPLETE, PORT: '80.5' })).toEqual([
+      'PORT must be a whole number from 0 to 65535',
+    ]);
+    expect(problemsOf({ ...COMPLETE, PORT: '0x10' })).toEqual([
+      'PORT must be a whole number from 0 to 65535',
+    ]);
   });
 
   it('reports every problem at once, and the error message lists them line by line', () => {
@@ -119,7 +126,10 @@ describe('loadConfig', () => {
 
   it('refuses an API URL that is not a URL', () => {
     expect(problemsOf({ ...COMPLETE, SLACK_API_URL: 'slack.com/api' })).toEqual([
-      'SLACK_API_URL must be a URL such as https://slack.com/api/',
+      'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/',
+    ]);
+    expect(problemsOf({ ...COMPLETE, SLACK_API_URL: 'ftp://slack.example/api/' })).toEqual([
+      'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { slackMessages } from '../../db/schema.ts';
 import { errorFields, type Log } from '../log.ts';
@@ -228,7 +228,7 @@ export class Deliverer {
     const metadata = { event_type: SUBJECT_EVENT, event_payload: { subject: row.subject } };
     try {
       let ts = row.ts;
-      if (!ts && row.postStartedAt !== null) ts = await this.findPosted(row, threadTs);
+      if (!ts && row.postStartedAt !== null) ts = await this.findPostedOrNull(row, threadTs);
       if (ts) {
         try {
           await client.chat.update({
@@ -289,6 +289,21 @@ export class Deliverer {
     }
   }
 
+  /**
+   * The look-up must not become a new way to fail: if Slack will not let us read the channel (a scope
+   * the workspace did not grant, say), post; a rare duplicate beats a message that never arrives.
+   */
+  private async findPostedOrNull(row: OutboxRow, threadTs: string | undefined): Promise<string | null> {
+    try {
+      return await this.findPosted(row, threadTs);
+    } catch (err) {
+      const slackError = slackErrorOf(err);
+      if (!slackError) throw err; // Slack unreachable: try the whole delivery again later
+      this.deps.log.warn('outbox.reconcile_failed', { subject: row.subject, slackError });
+      return null;
+    }
+  }
+
   /** After a crash mid-post: find the message we may already have posted, by its subject metadata. */
   private async findPosted(row: OutboxRow, threadTs: string | undefined): Promise<string | null> {
     const { client, log } = this.deps;
@@ -324,6 +339,12 @@ export class Deliverer {
       const until = clock.now() + retryAfter * 1000;
       this.pausedUntil.set(row.channel, until);
       this.setRetry(row, until, 'ratelimited');
+      // A 429 is a refusal: nothing was posted, so the next try needs no look-up first.
+      this.deps.db
+        .update(slackMessages)
+        .set({ postStartedAt: null })
+        .where(and(eq(slackMessages.subject, row.subject), isNull(slackMessages.ts)))
+        .run();
       log.warn('outbox.rate_limited', { subject: row.subject, channel: row.channel, retryAfter });
       return;
     }

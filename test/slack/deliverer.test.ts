@@ -450,6 +450,27 @@ describe('after a crash between posting and recording', () => {
     expect(row('test:1')).toMatchObject({ ts: fake.messages(C1)[1]?.ts, postStartedAt: null });
   });
 
+  it('still posts when Slack will not let it read the channel (a missing scope), rather than never', async () => {
+    change('test:1', 'lost');
+    crashedMidPost('test:1', clock.now());
+    fake.failNext('conversations.history', { error: 'missing_scope' });
+    fake.calls.length = 0;
+    await deliverer().deliverDue();
+    expect(methods()).toEqual(['conversations.history (missing_scope)', 'chat.postMessage']);
+    expect(fake.messages(C1).map(subjectOf)).toEqual(['test:1']);
+  });
+
+  it('after a 429 on a first post, tries again without a look-up: Slack refused it, nothing was posted', async () => {
+    change('test:1', 'hello');
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 5 });
+    const d = deliverer();
+    await d.deliverDue();
+    clock.advance(5000);
+    fake.calls.length = 0;
+    await d.deliverDue();
+    expect(methods()).toEqual(['chat.postMessage']);
+  });
+
   it('looks a lost thread reply up in its thread, not in the channel', async () => {
     const d = deliverer();
     change('test:parent', 'parent');
