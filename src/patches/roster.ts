@@ -1,16 +1,27 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { type ChainOverrides, DEFAULT_CHAIN } from '../escalation/model.ts';
-import { isHhMm, isIsoDate, isValidZone } from '../time.ts';
+import type { ChainOverrides } from '../escalation/model.ts';
+import { isValidZone } from '../time.ts';
+import { DEFAULT_TIMEZONE, type Thresholds, type Weekday } from './model.ts';
+import { crossCheck, formatPath, messageFor, type Problem, sourceOffset } from './roster-errors.ts';
 import {
-  DEFAULT_TIMEZONE,
-  isWeekday,
-  MAX_THRESHOLD_MINUTES,
-  sortDays,
-  type Thresholds,
-  WEEKDAYS,
-  type Weekday,
-} from './model.ts';
+  asRecord,
+  channelId,
+  DEFAULT_MAX_CLIENTS,
+  daysSchema,
+  hhmm,
+  thresholdsSchema,
+  userId,
+  userIds,
+} from './roster-fields.ts';
+import {
+  ESCALATION_LIMITS,
+  escalationSchema,
+  onCallSchema,
+  type RosterOnCall,
+  type RosterOverrideShift,
+  type RosterWeeklyShift,
+} from './roster-supervisors.ts';
 
 /**
  * The roster file (`patchbot import roster.yml`): the provider's whole set-up in one YAML document.
@@ -19,40 +30,17 @@ import {
  * The format is documented in the README and in src/demo/roster.example.yml.
  */
 
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 const CODE = /^[A-Za-z0-9_-]{1,20}$/;
 /** A UK postcode anywhere in a name: a sign that an address is being used as a display name. */
 const POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b/i;
 
-export const DEFAULT_MAX_CLIENTS = 10;
 export const DEFAULT_DIGEST_AT = '07:00';
 
-/** Bounds of the `escalation:` block, in rounds and minutes. */
-export const ESCALATION_LIMITS = {
-  rounds: 10,
-  waitMinutes: MAX_THRESHOLD_MINUTES,
-  reminderMinutes: 1440,
-  unacknowledgeMinutes: 2880,
-} as const;
-
-const userId = z.string().regex(USER_ID, 'expected a Slack user id like U0123ABCD');
-
-const channelId = z.string().regex(CHANNEL_ID, {
-  error: (iss) =>
-    typeof iss.input === 'string' && iss.input.startsWith('#')
-      ? 'expected a Slack channel id like C0123ABCD, not a channel name'
-      : 'expected a Slack channel id like C0123ABCD',
-});
-
-/** A list of Slack user ids; repeats are folded. */
-const userIds = z.array(userId).transform((ids) => [...new Set(ids)]);
+// Moved out by concern; re-exported so every import of roster.ts keeps working.
+export type { RosterOnCall, RosterOverrideShift, RosterWeeklyShift };
+export { DEFAULT_MAX_CLIENTS, ESCALATION_LIMITS, formatPath };
 
 const code = z.string().regex(CODE, 'expected 1–20 letters, digits, - or _');
-
-const hhmm = z
-  .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected HH:mm') })
-  .refine(isHhMm, 'expected HH:mm');
 
 const displayName = z
   .string()
@@ -64,71 +52,6 @@ const displayName = z
     (name) => !POSTCODE.test(name),
     'looks like it holds a postcode: use a display name such as "Mrs P", never an address',
   );
-
-const threshold = z.number().int().min(1).max(MAX_THRESHOLD_MINUTES);
-
-const thresholdsSchema = z
-  .strictObject({
-    late_minutes: threshold.optional(),
-    late_minutes_time_critical: threshold.optional(),
-    missed_minutes: threshold.optional(),
-    popback_unclaimed_minutes: threshold.optional(),
-    popback_lead_minutes: threshold.optional(),
-  })
-  .transform((t): Thresholds => {
-    const out: Thresholds = {};
-    if (t.late_minutes !== undefined) out.lateMinutes = t.late_minutes;
-    if (t.late_minutes_time_critical !== undefined)
-      out.lateMinutesTimeCritical = t.late_minutes_time_critical;
-    if (t.missed_minutes !== undefined) out.missedMinutes = t.missed_minutes;
-    if (t.popback_unclaimed_minutes !== undefined) out.popbackUnclaimedMinutes = t.popback_unclaimed_minutes;
-    if (t.popback_lead_minutes !== undefined) out.popbackLeadMinutes = t.popback_lead_minutes;
-    return out;
-  });
-
-const DAY_SETS: Record<string, readonly Weekday[]> = {
-  daily: WEEKDAYS,
-  weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'],
-  weekends: ['sat', 'sun'],
-};
-
-/**
- * `daily`, `weekdays`, `weekends`, or weekday names (mon … sun, any case) as a list or a comma-separated
- * string. Duplicates fold; the result is in week order.
- */
-const daysSchema = z.unknown().transform((value, ctx): Weekday[] => {
-  let names: string[];
-  if (typeof value === 'string') {
-    const set = DAY_SETS[value.trim().toLowerCase()];
-    if (set) return [...set];
-    names = value.split(/[\s,]+/).filter((part) => part !== '');
-  } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    names = value;
-  } else {
-    ctx.issues.push({
-      code: 'custom',
-      message: 'expected daily, weekdays, weekends or a list of weekdays such as [mon, wed, fri]',
-      input: value,
-    });
-    return z.NEVER;
-  }
-  if (names.length === 0) {
-    ctx.issues.push({ code: 'custom', message: 'must name at least one weekday', input: value });
-    return z.NEVER;
-  }
-  const days: Weekday[] = [];
-  let ok = true;
-  for (const name of names) {
-    const day = name.trim().toLowerCase();
-    if (isWeekday(day)) {
-      days.push(day);
-    } else {
-      ok = false;
-      ctx.issues.push({ code: 'custom', message: `unknown weekday "${name}"`, input: value });
-    }
-  }
-  return ok ? sortDays(days) : z.NEVER;
-});
 
 export interface RosterVisit {
   /** Local wall-clock start, `HH:mm`, in the provider's zone. */
@@ -220,103 +143,6 @@ const patchSchema = z
     }),
   );
 
-/** The end of a shift: `HH:mm`, or `24:00` for the midnight that ends the day. */
-const shiftEnd = z
-  .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected HH:mm or 24:00') })
-  .refine((value) => value === '24:00' || isHhMm(value), 'expected HH:mm or 24:00');
-
-const isoDate = z
-  .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected a date as YYYY-MM-DD') })
-  .refine(isIsoDate, {
-    error: (iss) =>
-      typeof iss.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(iss.input)
-        ? `${iss.input} is not a real date`
-        : 'expected a date as YYYY-MM-DD',
-  });
-
-/** A weekly on-call shift: starts on each of `days` at `from`, ends at `to` (past midnight if `to <= from`). */
-export interface RosterWeeklyShift {
-  days: Weekday[];
-  from: string;
-  to: string;
-  userId: string;
-}
-
-/** An on-call shift on one date; it wins over the weekly pattern for the time it covers. */
-export interface RosterOverrideShift {
-  date: string;
-  from: string;
-  to: string;
-  userId: string;
-}
-
-export interface RosterOnCall {
-  /** In file order; earlier entries win where shifts overlap. */
-  weekly: RosterWeeklyShift[];
-  overrides: RosterOverrideShift[];
-}
-
-const weeklyShiftSchema = z
-  .strictObject({ days: daysSchema, from: hhmm, to: shiftEnd, user: userId })
-  .transform((s): RosterWeeklyShift => ({ days: s.days, from: s.from, to: s.to, userId: s.user }));
-
-const overrideShiftSchema = z
-  .strictObject({ date: isoDate, from: hhmm, to: shiftEnd, user: userId })
-  .transform((s): RosterOverrideShift => ({ date: s.date, from: s.from, to: s.to, userId: s.user }));
-
-const onCallSchema = z.strictObject({
-  weekly: z.array(weeklyShiftSchema).default([]),
-  overrides: z.array(overrideShiftSchema).default([]),
-});
-
-const minutesUpTo = (max: number) => z.number().int().min(1).max(max);
-const wait = minutesUpTo(ESCALATION_LIMITS.waitMinutes).optional();
-const reminder = minutesUpTo(ESCALATION_LIMITS.reminderMinutes).optional();
-const unacknowledge = minutesUpTo(ESCALATION_LIMITS.unacknowledgeMinutes).optional();
-
-/** The `escalation:` block: every key optional; what it leaves out comes from DEFAULT_CHAIN. */
-const escalationSchema = z
-  .strictObject({
-    rounds: z.number().int().min(1).max(ESCALATION_LIMITS.rounds).optional(),
-    wait_minutes: z
-      .strictObject({
-        now_time_critical: wait,
-        now: wait,
-        today: wait,
-        missed_visit: wait,
-        unclaimed_popback: wait,
-      })
-      .optional(),
-    reminder_minutes: z.strictObject({ now: reminder, today: reminder }).optional(),
-    unacknowledge_minutes: z.strictObject({ now: unacknowledge, today: unacknowledge }).optional(),
-  })
-  .transform((e): ChainOverrides => {
-    const out: ChainOverrides = {};
-    if (e.rounds !== undefined) out.rounds = e.rounds;
-    const w = e.wait_minutes;
-    if (w) {
-      const waits: NonNullable<ChainOverrides['waits']> = {};
-      if (w.now_time_critical !== undefined) waits.nowTimeCritical = w.now_time_critical;
-      if (w.now !== undefined) waits.now = w.now;
-      if (w.today !== undefined) waits.today = w.today;
-      if (w.missed_visit !== undefined) waits.missedVisit = w.missed_visit;
-      if (w.unclaimed_popback !== undefined) waits.unclaimedPopback = w.unclaimed_popback;
-      if (Object.keys(waits).length > 0) out.waits = waits;
-    }
-    for (const [from, to] of [
-      ['reminder_minutes', 'reminder'],
-      ['unacknowledge_minutes', 'unacknowledge'],
-    ] as const) {
-      const group = e[from];
-      if (!group) continue;
-      const picked: { now?: number; today?: number } = {};
-      if (group.now !== undefined) picked.now = group.now;
-      if (group.today !== undefined) picked.today = group.today;
-      if (Object.keys(picked).length > 0) out[to] = picked;
-    }
-    return out;
-  });
-
 export interface RosterShape {
   timezone: string;
   admins: string[];
@@ -368,13 +194,6 @@ export type Roster = z.output<typeof rosterSchema>;
 
 export type ParseRosterResult = { ok: true; roster: Roster } | { ok: false; errors: string[] };
 
-type Path = readonly (string | number)[];
-
-interface Problem {
-  path: Path;
-  message: string;
-}
-
 /** Validates a whole roster file. Nothing is partial: either the roster, or every problem found. */
 export function parseRoster(yamlText: string): ParseRosterResult {
   const lineCounter = new LineCounter();
@@ -416,232 +235,6 @@ export function parseRoster(yamlText: string): ParseRosterResult {
   return { ok: true, roster: parsed.data };
 }
 
-/** `patches[0].clients[3].name`; the root is `roster`. */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? key : `.${key}`;
-  }
-  return out === '' ? 'roster' : out;
-}
-
-/** Plain-English messages for zod's generic issues; specific schemas carry their own. */
-function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
-  switch (issue.code) {
-    case 'invalid_type': {
-      if (issue.input === undefined) return 'required';
-      const expected: Record<string, string> = {
-        string: 'expected text',
-        number: 'expected a number',
-        int: 'expected a whole number',
-        boolean: 'expected true or false',
-        array: 'expected a list',
-        object: 'expected a mapping of keys to values',
-      };
-      return expected[issue.expected] ?? `expected ${issue.expected}`;
-    }
-    case 'too_small': {
-      const min = Number(issue.minimum);
-      if (issue.origin === 'string')
-        return min <= 1 ? 'must not be empty' : `must be at least ${min} characters`;
-      if (issue.origin === 'array') return min <= 1 ? 'must not be empty' : `must have at least ${min} items`;
-      return `must be at least ${min}`;
-    }
-    case 'too_big': {
-      const max = Number(issue.maximum);
-      if (issue.origin === 'string') return `must be at most ${max} characters`;
-      if (issue.origin === 'array') return `must have at most ${max} items`;
-      return `must be at most ${max}`;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/**
- * Rules that span several places in the file: unique codes and channels, the per-patch client limit,
- * key workers among the patch's assistants, distinct client names within a patch, on-call shifts of
- * some length held by supervisors, reminders before un-acknowledging. Run on the raw document even
- * when other fields are invalid, so one pass reports everything.
- */
-function crossCheck(raw: unknown): Problem[] {
-  const problems: Problem[] = [];
-  const root = asRecord(raw);
-  problems.push(...checkOnCall(asRecord(root?.supervisors)), ...checkEscalation(asRecord(root?.escalation)));
-  const patches = root?.patches;
-  if (!Array.isArray(patches)) return problems;
-  const supervisorsChannel = asRecord(root?.supervisors)?.channel;
-  const patchCodes = new Map<string, number>();
-  const channels = new Map<string, number>();
-  const clientCodes = new Map<string, Path>();
-
-  patches.forEach((patchValue, p) => {
-    const patch = asRecord(patchValue);
-    if (!patch) return;
-    if (typeof patch.code === 'string') {
-      const key = patch.code.toLowerCase();
-      const first = patchCodes.get(key);
-      if (first !== undefined) {
-        problems.push({
-          path: ['patches', p, 'code'],
-          message: `duplicate patch code "${patch.code}" (already used by patches[${first}])`,
-        });
-      } else {
-        patchCodes.set(key, p);
-      }
-    }
-    if (typeof patch.channel === 'string') {
-      const first = channels.get(patch.channel);
-      if (patch.channel === supervisorsChannel) {
-        problems.push({
-          path: ['patches', p, 'channel'],
-          message: `${patch.channel} is the supervisors' channel; a patch needs a channel of its own`,
-        });
-      } else if (first !== undefined) {
-        problems.push({
-          path: ['patches', p, 'channel'],
-          message: `duplicate channel ${patch.channel} (already used by patches[${first}])`,
-        });
-      } else {
-        channels.set(patch.channel, p);
-      }
-    }
-
-    const clients = patch.clients;
-    if (!Array.isArray(clients)) return;
-    const maxClients = patch.max_clients === undefined ? DEFAULT_MAX_CLIENTS : patch.max_clients;
-    if (
-      typeof maxClients === 'number' &&
-      Number.isInteger(maxClients) &&
-      maxClients >= 1 &&
-      maxClients <= 50 &&
-      clients.length > maxClients
-    ) {
-      problems.push({
-        path: ['patches', p, 'clients'],
-        message: `${clients.length} clients, but a patch holds at most ${maxClients} (max_clients)`,
-      });
-    }
-    const assistants = Array.isArray(patch.assistants) ? patch.assistants : undefined;
-    const names = new Map<string, number>();
-
-    clients.forEach((clientValue, c) => {
-      const client = asRecord(clientValue);
-      if (!client) return;
-      const here: Path = ['patches', p, 'clients', c];
-      if (typeof client.code === 'string') {
-        const key = client.code.toLowerCase();
-        const first = clientCodes.get(key);
-        if (first !== undefined) {
-          problems.push({
-            path: [...here, 'code'],
-            message: `duplicate client code "${client.code}" (already used by ${formatPath(first)})`,
-          });
-        } else {
-          clientCodes.set(key, here);
-        }
-      }
-      if (typeof client.name === 'string' && client.name.trim() !== '') {
-        const key = client.name.trim().toLowerCase();
-        const first = names.get(key);
-        if (first !== undefined) {
-          problems.push({
-            path: [...here, 'name'],
-            message: `"${client.name.trim()}" is already the name of patches[${p}].clients[${first}]: names must tell clients apart`,
-          });
-        } else {
-          names.set(key, c);
-        }
-      }
-      const keyWorker = client.key_worker;
-      if (
-        typeof keyWorker === 'string' &&
-        USER_ID.test(keyWorker) &&
-        assistants !== undefined &&
-        !assistants.includes(keyWorker)
-      ) {
-        problems.push({
-          path: [...here, 'key_worker'],
-          message: `${keyWorker} is not one of this patch's assistants`,
-        });
-      }
-    });
-  });
-  return problems;
-}
-
-/** Every on-call shift has a length, and is held by one of the supervisors. */
-function checkOnCall(supervisors: Record<string, unknown> | undefined): Problem[] {
-  const problems: Problem[] = [];
-  const onCall = asRecord(supervisors?.on_call);
-  if (!onCall) return problems;
-  const members = Array.isArray(supervisors?.members) ? supervisors.members : undefined;
-  for (const list of ['weekly', 'overrides'] as const) {
-    const shifts = onCall[list];
-    if (!Array.isArray(shifts)) continue;
-    shifts.forEach((shiftValue, i) => {
-      const shift = asRecord(shiftValue);
-      if (!shift) return;
-      const here: Path = ['supervisors', 'on_call', list, i];
-      const { from, to, user } = shift;
-      if (typeof from === 'string' && isHhMm(from) && from === to) {
-        problems.push({
-          path: [...here, 'to'],
-          message: `a shift cannot end when it starts (${from}); a whole day is from "00:00" to "24:00"`,
-        });
-      }
-      if (
-        typeof user === 'string' &&
-        USER_ID.test(user) &&
-        members !== undefined &&
-        !members.includes(user)
-      ) {
-        problems.push({ path: [...here, 'user'], message: `${user} is not one of supervisors.members` });
-      }
-    });
-  }
-  return problems;
-}
-
-/** An acknowledgement is withdrawn only after its reminder: unacknowledge_minutes > reminder_minutes. */
-function checkEscalation(escalation: Record<string, unknown> | undefined): Problem[] {
-  const problems: Problem[] = [];
-  if (!escalation) return problems;
-  const reminders = asRecord(escalation.reminder_minutes);
-  const unacks = asRecord(escalation.unacknowledge_minutes);
-  const valid = (value: unknown, max: number): value is number =>
-    typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= max;
-  for (const urgency of ['now', 'today'] as const) {
-    const setReminder = reminders?.[urgency];
-    const setUnack = unacks?.[urgency];
-    if (setReminder === undefined && setUnack === undefined) continue;
-    const reminder = setReminder ?? DEFAULT_CHAIN.reminder[urgency];
-    const unack = setUnack ?? DEFAULT_CHAIN.unacknowledge[urgency];
-    if (!valid(reminder, ESCALATION_LIMITS.reminderMinutes)) continue;
-    if (!valid(unack, ESCALATION_LIMITS.unacknowledgeMinutes)) continue;
-    if (unack > reminder) continue;
-    if (setUnack !== undefined) {
-      const of = setReminder === undefined ? `${reminder} by default` : `${reminder}`;
-      problems.push({
-        path: ['escalation', 'unacknowledge_minutes', urgency],
-        message: `must be greater than reminder_minutes.${urgency} (${of})`,
-      });
-    } else {
-      problems.push({
-        path: ['escalation', 'reminder_minutes', urgency],
-        message: `must be less than unacknowledge_minutes.${urgency} (${unack} by default)`,
-      });
-    }
-  }
-  return problems;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
 /** An empty YAML value (`key_worker:`) means "not set", so optional fields take their default. */
 function withoutNulls(value: unknown): unknown {
   if (value === null) return undefined;
@@ -653,16 +246,4 @@ function withoutNulls(value: unknown): unknown {
     if (item !== null) out[key] = withoutNulls(item);
   }
   return out;
-}
-
-/** Where a path starts in the source (or its nearest existing parent), to report problems in file order. */
-function sourceOffset(doc: ReturnType<typeof parseDocument>, path: Path): number {
-  for (let length = path.length; length >= 0; length--) {
-    const node: unknown = length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true);
-    if (typeof node === 'object' && node !== null && 'range' in node) {
-      const range = (node as { range?: [number, number, number] | null }).range;
-      if (range) return range[0];
-    }
-  }
-  return 0;
 }

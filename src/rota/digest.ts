@@ -1,10 +1,10 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
-import type { Log } from '../log.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { activePatches, activePlans, getPatch, providerSettings } from '../patches/store.ts';
 import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../popback/model.ts';
 import { getOutboxRow, markDue, type Renderer } from '../slack/outbox.ts';
-import { addDays, breathe, type Clock, localDate, localInstant, localTime } from '../time.ts';
+import { addDays, breathe, localDate, localInstant, localTime } from '../time.ts';
 import { loadVisit, type VisitRecord } from '../visits/store.ts';
 import { occurrencesOn } from './model.ts';
 import { fixedVisitsOn, openPopbacks } from './store.ts';
@@ -18,11 +18,8 @@ import { type DigestInput, digestMessages } from './views.ts';
 export const digestSubject = (patchId: number, date: string, part = 0): string =>
   part === 0 ? `digest:${patchId}:${date}` : `digest:${patchId}:${date}:${part}`;
 
-/** Whether every visit menu offers Medication issue (off only in tests of the menu itself). */
-export const rotaOptions = { withMedIssue: true };
-
 /** At each patch's digest time, the day's digest becomes due, once (the subject key is the guard). */
-export async function makeDigestsDue(deps: { db: Db; clock: Clock; log: Log }, now: number): Promise<number> {
+export async function makeDigestsDue(deps: ServiceDeps, now: number): Promise<number> {
   const { db, log } = deps;
   const zone = providerSettings(db).timezone;
   const today = localDate(now, zone);
@@ -76,7 +73,7 @@ export function digestInput(
     patchName: patch?.name ?? '',
     date,
     zone,
-    withMedIssue: rotaOptions.withMedIssue,
+    withMedIssue: true,
     visits: fixedVisitsOn(db, patchId, date)
       .filter((r) => r.visit.status !== 'cancelled')
       .map(({ visit: v, clientName }) => ({
