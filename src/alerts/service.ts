@@ -1,7 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
-import { visitClients, visits } from '../../db/schema.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { type RaiseArgs, raiseEscalation } from '../escalation/service.ts';
 import { thresholdsFromSettings } from '../patches/model.ts';
@@ -10,7 +8,7 @@ import { touchDigest } from '../rota/digest.ts';
 import { unattendedFixedVisits, unclaimedPopbacks } from '../rota/store.ts';
 import { markDue, markDueIfExists } from '../slack/outbox.ts';
 import { breathe, MINUTE } from '../time.ts';
-import { recordEvent, updateVisit } from '../visits/store.ts';
+import { firstClientOf, getVisitRow, recordEvent, updateVisit } from '../visits/store.ts';
 import { fixedVisitDue, popbackDue } from './model.ts';
 
 /**
@@ -51,7 +49,7 @@ export async function sweepFixedVisits(
     if (due === null) continue;
     const applied = inTransaction(db, (tx) => {
       // Re-read inside the transaction: an Arrived (or another sweeper) may have landed since the query.
-      const fresh = tx.select().from(visits).where(eq(visits.id, v.id)).get();
+      const fresh = getVisitRow(tx, v.id);
       if (fresh?.status !== 'open' || fresh.arrivedAt !== null || fresh.alertLevel !== v.alertLevel)
         return false;
       if (due === 'late') {
@@ -69,7 +67,7 @@ export async function sweepFixedVisits(
         );
         raiseEscalation(
           tx,
-          systemEscalation('missed_visit', patch, v.id, v.timeCritical, clientOfVisit(tx, v.id)),
+          systemEscalation('missed_visit', patch, v.id, v.timeCritical, firstClientOf(tx, v.id)),
           now,
         );
       }
@@ -113,7 +111,7 @@ export async function sweepPopbacks(
     );
     if (step === null) continue;
     const applied = inTransaction(db, (tx) => {
-      const fresh = tx.select().from(visits).where(eq(visits.id, v.id)).get();
+      const fresh = getVisitRow(tx, v.id);
       if (fresh?.status !== 'open' || fresh.nudgedAt !== v.nudgedAt || fresh.escalatedAt !== null)
         return false;
       if (step === 'nudge') {
@@ -123,7 +121,7 @@ export async function sweepPopbacks(
         updateVisit(tx, v.id, { escalatedAt: now, ...(v.nudgedAt === null ? { nudgedAt: now } : {}) });
         raiseEscalation(
           tx,
-          systemEscalation('unclaimed_popback', patch, v.id, false, clientOfVisit(tx, v.id)),
+          systemEscalation('unclaimed_popback', patch, v.id, false, firstClientOf(tx, v.id)),
           now,
         );
       }
@@ -143,14 +141,6 @@ export function touchAlert(tx: Db, visitId: number, now: number): void {
   for (const subject of [alertSubject(visitId), nudgeSubject(visitId)]) {
     markDueIfExists(tx, subject, now);
   }
-}
-
-/** The (first) client a visit is for. */
-function clientOfVisit(tx: Db, visitId: number): number | null {
-  return (
-    tx.select({ id: visitClients.clientId }).from(visitClients).where(eq(visitClients.visitId, visitId)).get()
-      ?.id ?? null
-  );
 }
 
 /** A missed visit or an unclaimed pop-back goes to the supervisors as an escalation with its own chain. */

@@ -1,11 +1,10 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { visits } from '../../db/schema.ts';
 import { escalationConfig, getPatch, providerSettings } from '../patches/store.ts';
 import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../popback/model.ts';
 import { esc, mention, mentionAll } from '../slack/blocks.ts';
 import type { Renderer } from '../slack/outbox.ts';
 import { localTime } from '../time.ts';
+import { getVisitRow } from '../visits/store.ts';
 import { clientName, type EscalationRow, firstStep, getEscalation, getEvent } from './store.ts';
 import { OUTCOME_LABEL, type Outcome, type ParentData, parentMessage, WHAT_LABEL } from './views.ts';
 
@@ -25,7 +24,7 @@ function about(db: Db, e: EscalationRow, zone: string): string {
     ];
     return bits.filter(Boolean).join(' · ');
   }
-  const v = e.visitId === null ? undefined : db.select().from(visits).where(eq(visits.id, e.visitId)).get();
+  const v = e.visitId === null ? undefined : getVisitRow(db, e.visitId);
   if (e.kind === 'missed_visit') {
     const start = v?.startsAt ? t(v.startsAt) : '';
     return `${who} · ${start} ${esc(v?.purpose ?? '')} (${v?.minutes ?? 0} min) · assigned ${v?.assignee ? mention(v.assignee) : 'nobody'} · nobody had checked in by ${t(e.raisedAt)}`;

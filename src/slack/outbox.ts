@@ -88,12 +88,6 @@ export function getOutboxRow(db: Db, subject: string): OutboxRow | undefined {
   return db.select().from(slackMessages).where(eq(slackMessages.subject, subject)).get();
 }
 
-/** Where a subject's message is in Slack, once posted (for threading and permalinks). */
-export function messageRef(db: Db, subject: string): { channel: string; ts: string } | null {
-  const row = getOutboxRow(db, subject);
-  return row?.ts ? { channel: row.channel, ts: row.ts } : null;
-}
-
 /** How many messages are still owed to Slack (health and tests). */
 export function backlog(db: Db): number {
   const row = db

@@ -40,6 +40,23 @@ export function loadVisit(db: Db, visitId: number): VisitRecord | null {
   return { visit, carers, clients: cs, patch };
 }
 
+/** The visit row alone (no joins): for re-reading inside a transaction before acting on it. */
+export function getVisitRow(db: Db, visitId: number): VisitRow | undefined {
+  return db.select().from(visits).where(eq(visits.id, visitId)).get();
+}
+
+/** The (first) client a visit is for. */
+export function firstClientOf(db: Db, visitId: number): number | null {
+  return (
+    db
+      .select({ id: visitClients.clientId })
+      .from(visitClients)
+      .where(eq(visitClients.visitId, visitId))
+      .orderBy(asc(visitClients.position))
+      .get()?.id ?? null
+  );
+}
+
 export function stateOf(r: VisitRecord): VisitState {
   return {
     kind: r.visit.kind,

@@ -348,6 +348,57 @@ describe('missed visits escalate with the same chain', () => {
   });
 });
 
+describe('system escalations close themselves when the visit is covered', () => {
+  it('Not needed on a missed visit resolves its escalation, saying why; the chain stops', async () => {
+    h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    await h.tickAt('2026-11-23T08:30:00Z');
+    const rota = h.fake.messages(PATCH).find((m) => m.text.startsWith('Rota for')) as FakeMessage;
+    const line = rota.blocks.find((b) => b.type === 'section' && JSON.stringify(b).includes('Mr K')) as {
+      block_id: string;
+      accessory: { options: Array<{ value: string; text: { text: string } }> };
+    };
+    const notNeeded = line.accessory.options.find((o) => o.text.text === 'Not needed');
+    await h.slack.action({
+      user: BOB,
+      channel: PATCH,
+      actionId: 'rota_visit',
+      blockId: line.block_id,
+      value: notNeeded?.value ?? '',
+      message: structuredClone(rota),
+    });
+    await h.settle();
+    await submitLatestModal(BOB, { reason: 'hospital' });
+    const note = h.fake.messages(SUPERVISORS).find((m) => m.text.includes('Mr K')) as FakeMessage;
+    expect(text(note)).toContain('<@U0BOB0001> marked the visit not needed (in hospital)');
+    const replies = () => h.fake.replies(SUPERVISORS, note.ts).length;
+    const before = replies();
+    await h.tickAt('2026-11-23T09:30:00Z');
+    expect(replies()).toBe(before);
+  });
+
+  it('cancelling an unclaimed pop-back resolves its escalation', async () => {
+    h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
+    await h.slack.command({ command: '/popback', text: 'Mr K', channel_id: PATCH, user_id: ALICE });
+    await h.settle();
+    await submitLatestModal(ALICE, { reason: 'Bin day' });
+    await h.tickAt('2026-11-23T10:20:00Z');
+    await h.tickAt('2026-11-23T10:40:00Z');
+    expect(text(h.fake.messages(SUPERVISORS)[0])).toContain('*Unclaimed pop-back*');
+    const card = h.fake.messages(PATCH).find((m) => m.text.startsWith('Pop-back')) as FakeMessage;
+    await h.slack.action({
+      user: ALICE,
+      channel: PATCH,
+      actionId: 'popback_cancel',
+      message: structuredClone(card),
+    });
+    await h.settle();
+    expect(text(h.fake.messages(SUPERVISORS)[0])).toContain(
+      '*Resolved* by <@U0ALICE1> at 10:40: cancelled by <@U0ALICE1>',
+    );
+  });
+});
+
 describe('/oncall and the export', () => {
   it('/oncall says who is on call now and next', async () => {
     h = await flow.start({ at: '2026-11-23T10:00:00Z', roster: TEAM });
@@ -378,6 +429,13 @@ describe('/oncall and the export', () => {
       '1,medication,P07,P07-01,Mrs P,refused,yes,now,U0ALICE1,2026-11-23T10:00:00+00:00,command,acknowledged,U0SUPER1',
     );
     expect(exportEscalationsCsv(h.bot.db, '2026-11-24', '2026-11-30').rows).toBe(0);
+  });
+
+  it('writes times with the provider zone’s offset on the day (BST in summer)', async () => {
+    h = await flow.start({ at: '2026-07-01T09:00:00Z', roster: TEAM });
+    await raiseByCommand();
+    const { csv } = exportEscalationsCsv(h.bot.db, '2026-07-01', '2026-07-01');
+    expect(csv).toContain(',2026-07-01T10:00:00+01:00,command,');
   });
 
   it('`patchbot export escalations` writes the CSV file and refuses bad dates', async () => {

@@ -169,6 +169,25 @@ describe('the morning digest', () => {
     });
     await h.settle();
     expect(sectionText(digest())).toMatch(/Open pop-backs.*Mr K/s);
+    expect(sectionText(digest())).not.toContain('claimed by');
+    const card = h.fake.messages(PATCH).find((m) => m.text.startsWith('Pop-back')) as FakeMessage;
+    await h.slack.action({
+      user: BOB,
+      channel: PATCH,
+      actionId: 'popback_claim',
+      message: structuredClone(card),
+    });
+    await h.settle();
+    expect(sectionText(digest())).toMatch(/Mr K.*claimed by <@U0BOB0001>/s);
+    await h.slack.action({
+      user: BOB,
+      channel: PATCH,
+      actionId: 'popback_done',
+      message: structuredClone(card),
+    });
+    await h.settle();
+    expect(sectionText(digest())).not.toContain('Mr K*');
+    expect(h.fake.posts(PATCH).filter((c) => String(c.args.text).startsWith('Rota for'))).toHaveLength(1);
   });
 });
 
