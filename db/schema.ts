@@ -211,8 +211,15 @@ export const slackMessages = sqliteTable(
     /** Hash of what Slack shows now, so a change that renders the same makes no call. */
     renderedHash: text('rendered_hash'),
     createdAt: integer('created_at').notNull(),
+    /** Since when Slack has been behind this row (null while it is up to date): its wait, for /healthz. */
+    pendingSince: integer('pending_since'),
+    /** Set when delivery failed for a reason no retry can mend; `patchbot outbox retry` clears it. */
+    parkedAt: integer('parked_at'),
   },
-  (t) => [index('slack_messages_pending').on(t.nextAttemptAt).where(sql`want_rev > done_rev`)],
+  (t) => [
+    index('slack_messages_pending').on(t.nextAttemptAt).where(sql`want_rev > done_rev and parked_at is null`),
+    index('slack_messages_waiting').on(t.pendingSince).where(sql`pending_since is not null`),
+  ],
 );
 
 /** The on-call rota from the roster: a weekly pattern plus dated overrides, in local wall-clock time. */

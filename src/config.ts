@@ -1,26 +1,41 @@
 import { z } from 'zod';
 
 /** The one place that reads process.env. The variables are a contract (README, "Configuration"). */
+
+/** The values .env.example and Slack's own docs show: a copy that was never filled in. */
+const PLACEHOLDER = /your|example|placeholder|change.?me|xxxx|<|>/i;
+
+const port = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number from 0 to 65535')
+  .transform(Number)
+  .pipe(z.number().max(65535, 'must be a whole number from 0 to 65535'));
+
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z
     .string({ error: 'is required (the bot token, xoxb-…)' })
-    .regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
+    .regex(/^xoxb-/, 'must be a bot token starting with xoxb-')
+    .refine(
+      (v) => !PLACEHOLDER.test(v),
+      'is still the placeholder from .env.example: paste the Bot User OAuth Token',
+    ),
   SLACK_SIGNING_SECRET: z
     .string({ error: 'is required (Basic Information → Signing Secret)' })
-    .min(1, 'must not be empty'),
+    .min(1, 'must not be empty')
+    .refine(
+      (v) => !PLACEHOLDER.test(v),
+      'is still the placeholder from .env.example: paste Basic Information → Signing Secret',
+    ),
   SLACK_APP_TOKEN: z
     .string()
     .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
+    .refine((v) => !PLACEHOLDER.test(v), 'is still a placeholder: paste the app-level token (xapp-…)')
     .optional(),
   SLACK_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' })
     .optional(),
-  PORT: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number from 0 to 65535')
-    .transform(Number)
-    .pipe(z.number().max(65535, 'must be a whole number from 0 to 65535'))
-    .default(3000),
+  PORT: port.default(3000),
+  HEALTH_PORT: port.optional(),
   DATABASE_PATH: z.string().min(1, 'must not be empty').default('./data/patchbot.db'),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error'], {
@@ -37,6 +52,8 @@ export interface Config {
   /** Web API base URL, always ending with a slash. */
   slackApiUrl: string | undefined;
   port: number;
+  /** Socket Mode only: where GET /healthz listens (off when unset). HTTP mode serves it on `port`. */
+  healthPort: number | undefined;
   databasePath: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
@@ -68,13 +85,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackAppToken: e.SLACK_APP_TOKEN,
     slackApiUrl: e.SLACK_API_URL === undefined ? undefined : e.SLACK_API_URL.replace(/\/?$/, '/'),
     port: e.PORT,
+    healthPort: e.HEALTH_PORT,
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
   };
 }
 
-/** What the CLI needs that is not Slack: only the database path. */
-export function loadDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
+/** What the CLI's other commands need: no Slack, only the database path. */
+export function loadCliEnv(env: NodeJS.ProcessEnv = process.env): { databasePath: string } {
   const value = env.DATABASE_PATH?.trim();
-  return value ? value : './data/patchbot.db';
+  return { databasePath: value ? value : './data/patchbot.db' };
 }

@@ -36,6 +36,8 @@ export async function runJobs(deps: Deps, now: number): Promise<TickReport> {
 export class Scheduler {
   private task: ScheduledTask | null = null;
   private running: Promise<TickReport | null> | null = null;
+  /** When the last tick completed (clock ms), for /healthz. */
+  lastTickAt: number | null = null;
 
   constructor(
     private readonly deps: Deps,
@@ -51,6 +53,7 @@ export class Scheduler {
     const run = (async () => {
       try {
         const report = await runJobs(this.deps, this.deps.clock.now());
+        this.lastTickAt = this.deps.clock.now();
         this.deps.deliverer.kick();
         return report;
       } catch (err) {

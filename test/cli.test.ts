@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,26 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const ROSTER = join(import.meta.dirname, 'patches', 'fixtures', 'roster.yml');
-
-/** Runs the real `patchbot` bin in a child process, as `npx patchbot …` would. */
-function bin(
-  args: string[],
-  env?: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['src/bin.mjs', ...args],
-      { cwd: ROOT, timeout: 20_000, ...(env ? { env } : {}) },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** runCli with its output captured, one entry per line written. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -38,7 +18,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
   return { code, out, err };
 }
 
-const usageLine = 'Usage: patchbot <command>';
+const usageLine = 'Usage: patchbot <command> [options]';
 
 let dir: string;
 let dbPath: string;
@@ -83,24 +63,63 @@ describe('patchbot help and mistakes', () => {
       expect(code).toBe(0);
       expect(err).toEqual([]);
       expect(out[0]).toBe(usageLine);
-      for (const command of ['start', 'import <roster.yml>', 'demo', 'help']) {
+      for (const command of ['start', 'import <roster.yml>', 'export escalations', 'help']) {
         expect(out.some((line) => line.trimStart().startsWith(command))).toBe(true);
       }
     }
   });
 
-  it('an unknown command exits 2, names it and prints the usage', async () => {
+  it('an unknown command exits 2 in one line that names it', async () => {
     const { code, out, err } = await cli('statr');
     expect(code).toBe(2);
     expect(out).toEqual([]);
-    expect(err[0]).toBe('patchbot: unknown command "statr"');
-    expect(err).toContain(usageLine);
+    expect(err).toEqual(['patchbot: unknown command "statr" (see `patchbot help`)']);
   });
 
-  it('import without a file exits 2 and says how to name one', async () => {
+  it('import without a file exits 2 and shows the usage', async () => {
     const { code, err } = await cli('import');
     expect(code).toBe(2);
-    expect(err).toEqual(['patchbot import: name the roster file, e.g. `npx patchbot import roster.yml`']);
+    expect(err).toEqual(['patchbot import: missing an argument: usage is `patchbot import <roster.yml>`']);
+  });
+
+  it('every command has --help, which does nothing else', async () => {
+    for (const argv of [
+      ['start', '--help'],
+      ['import', '-h'],
+      ['export', 'escalations', '--help'],
+    ]) {
+      const { code, out, err } = await cli(...argv);
+      expect(code).toBe(0);
+      expect(err).toEqual([]);
+      expect(out[0]).toMatch(/^Usage: patchbot /);
+    }
+  });
+
+  it('an unknown flag, or a flag without its value, is one line and exit 2', async () => {
+    expect(await cli('export', 'escalations', '--form', '2026-11-01')).toMatchObject({
+      code: 2,
+      err: ['patchbot export escalations: unknown option --form (see `patchbot export escalations --help`)'],
+    });
+    expect(
+      await cli('export', 'escalations', '--from', '2026-11-01', '--to', '2026-11-02', '--out'),
+    ).toMatchObject({
+      code: 2,
+      err: [
+        'patchbot export escalations: --out needs a value (e.g. --out=VALUE) (see `patchbot export escalations --help`)',
+      ],
+    });
+    expect(await cli('export')).toMatchObject({
+      code: 2,
+      err: ['patchbot export: say which: escalations (see `patchbot help`)'],
+    });
+  });
+
+  it('takes --flag=value and --flag value alike', async () => {
+    expect((await cli('import', ROSTER)).code).toBe(0);
+    const a = await cli('export', 'escalations', '--from=2026-11-01', '--to=2026-11-30');
+    const b = await cli('export', 'escalations', '--from', '2026-11-01', '--to', '2026-11-30');
+    expect(a.code).toBe(0);
+    expect(a).toEqual(b);
   });
 });
 
@@ -184,32 +203,10 @@ describe('patchbot start', () => {
     expect(code).toBe(1);
     expect(out).toEqual([]);
     expect(err).toEqual([
-      'patchbot: cannot start, the environment is not right:',
+      'patchbot start: cannot start, the environment is not right:',
       '  SLACK_BOT_TOKEN is required (the bot token, xoxb-…)',
       '  SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret)',
     ]);
     expect(err.join('\n')).not.toMatch(/\n\s+at /);
-  });
-});
-
-describe('the installed bin (no build step)', () => {
-  it('`node src/bin.mjs help` runs the TypeScript sources and prints the usage, exit 0', async () => {
-    const { code, stdout, stderr } = await bin(['help']);
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout.split('\n')[0]).toBe(usageLine);
-    expect(stdout).toContain('import <roster.yml>');
-  });
-
-  it('`node src/bin.mjs start` with an empty environment exits 1 with the problems and no stack trace', async () => {
-    expect(await bin(['start'], {})).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: [
-        'patchbot: cannot start, the environment is not right:',
-        '  SLACK_BOT_TOKEN is required (the bot token, xoxb-…)',
-        '  SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret)',
-        '',
-      ].join('\n'),
-    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadDatabasePath } from '../src/config.ts';
+import { ConfigError, loadCliEnv, loadConfig } from '../src/config.ts';
 
 const COMPLETE = {
   SLACK_BOT_TOKEN: 'xoxb-1234-5678-abcdef',
@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       slackAppToken: 'xapp-1-A0123-456-abcdef',
       slackApiUrl: 'http://127.0.0.1:9999/api/',
       port: 8080,
+      healthPort: undefined,
       databasePath: '/var/lib/patchbot/patchbot.db',
       logLevel: 'debug',
     });
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
         slackAppToken: undefined,
         slackApiUrl: undefined,
         port: 3000,
+        healthPort: undefined,
         databasePath: './data/patchbot.db',
         logLevel: 'info',
       },
@@ -103,6 +105,7 @@ describe('loadConfig', () => {
       slackAppToken: undefined,
       slackApiUrl: undefined,
       port: 3000,
+      healthPort: undefined,
       databasePath: './data/patchbot.db',
       logLevel: 'info',
     });
@@ -134,10 +137,33 @@ describe('loadConfig', () => {
   });
 });
 
-describe('loadDatabasePath', () => {
+describe('loadCliEnv', () => {
   it('reads DATABASE_PATH, with the same default and blank handling as loadConfig', () => {
-    expect(loadDatabasePath({ DATABASE_PATH: ' /tmp/p.db ' })).toBe('/tmp/p.db');
-    expect(loadDatabasePath({ DATABASE_PATH: '' })).toBe('./data/patchbot.db');
-    expect(loadDatabasePath({})).toBe('./data/patchbot.db');
+    expect(loadCliEnv({ DATABASE_PATH: ' /tmp/p.db ' })).toEqual({ databasePath: '/tmp/p.db' });
+    expect(loadCliEnv({ DATABASE_PATH: '' })).toEqual({ databasePath: './data/patchbot.db' });
+    expect(loadCliEnv({})).toEqual({ databasePath: './data/patchbot.db' });
+  });
+});
+
+describe('placeholders', () => {
+  it('refuses the unedited values of .env.example, naming each variable', () => {
+    expect(
+      problemsOf({
+        SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+        SLACK_SIGNING_SECRET: 'your-signing-secret',
+        SLACK_APP_TOKEN: 'xapp-your-app-token',
+      }),
+    ).toEqual([
+      'SLACK_BOT_TOKEN is still the placeholder from .env.example: paste the Bot User OAuth Token',
+      'SLACK_SIGNING_SECRET is still the placeholder from .env.example: paste Basic Information → Signing Secret',
+      'SLACK_APP_TOKEN is still a placeholder: paste the app-level token (xapp-…)',
+    ]);
+  });
+
+  it('reads HEALTH_PORT as a port, unset by default', () => {
+    expect(loadConfig({ ...COMPLETE, HEALTH_PORT: '9100' }).healthPort).toBe(9100);
+    expect(problemsOf({ ...COMPLETE, HEALTH_PORT: 'x' })).toEqual([
+      'HEALTH_PORT must be a whole number from 0 to 65535',
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { type Db, inTransaction } from '../../db/index.ts';
 import { clients, oncallShifts, patchAssistants, patches, plans, provider, roles } from '../../db/schema.ts';
 import { formatDays, settingsWithEscalation, settingsWithThresholds } from './model.ts';
-import { parseRoster, type Roster } from './roster.ts';
+import { type ParseRosterResult, parseRoster, type Roster } from './roster.ts';
 
 /**
  * Applies a validated roster to the database in one transaction. The roster is the whole truth for
@@ -52,15 +52,20 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   });
 }
 
-/** Reads, validates, then applies a roster file. Nothing is applied unless the whole file is valid. */
-export function importRosterFile(db: Db, path: string, now: number): ImportFileResult {
+/** Reads and validates a roster file, without a database. */
+export function readRosterFile(path: string): ParseRosterResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     return { ok: false, errors: [`${path}: ${readProblem(error)}`] };
   }
-  const parsed = parseRoster(text);
+  return parseRoster(text);
+}
+
+/** Reads, validates, then applies a roster file. Nothing is applied unless the whole file is valid. */
+export function importRosterFile(db: Db, path: string, now: number): ImportFileResult {
+  const parsed = readRosterFile(path);
   if (!parsed.ok) return parsed;
   return { ok: true, summary: importRoster(db, parsed.roster, now) };
 }

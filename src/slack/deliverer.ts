@@ -169,11 +169,14 @@ export class Deliverer {
   private settle(row: OutboxRow, patch: Partial<OutboxRow>): void {
     const { db } = this.deps;
     const current = getOutboxRow(db, row.subject);
+    const doneRev = Math.max(current?.doneRev ?? 0, row.wantRev);
+    const caughtUp = doneRev >= (current?.wantRev ?? row.wantRev);
     db.update(slackMessages)
       .set({
-        doneRev: Math.max(current?.doneRev ?? 0, row.wantRev),
+        doneRev,
         attempts: 0,
         lastError: null,
+        ...(caughtUp ? { pendingSince: null } : {}),
         ...patch,
       })
       .where(eq(slackMessages.subject, row.subject))

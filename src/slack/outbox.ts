@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, min, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { slackMessages } from '../../db/schema.ts';
 
@@ -46,10 +46,16 @@ export function markDue(db: Db, m: DueMessage, now: number): void {
       doneRev: 0,
       nextAttemptAt: now,
       createdAt: now,
+      pendingSince: now,
     })
     .onConflictDoUpdate({
       target: slackMessages.subject,
-      set: { wantRev: sql`${slackMessages.wantRev} + 1`, nextAttemptAt: now, attempts: 0 },
+      set: {
+        wantRev: sql`${slackMessages.wantRev} + 1`,
+        nextAttemptAt: now,
+        attempts: 0,
+        pendingSince: sql`coalesce(${slackMessages.pendingSince}, ${now})`,
+      },
     })
     .run();
 }
@@ -70,7 +76,11 @@ export function pendingRows(db: Db, now: number, limit = 500, perChannel = 10): 
     })
     .from(slackMessages)
     .where(
-      and(sql`${slackMessages.wantRev} > ${slackMessages.doneRev}`, lte(slackMessages.nextAttemptAt, now)),
+      and(
+        sql`${slackMessages.wantRev} > ${slackMessages.doneRev}`,
+        isNull(slackMessages.parkedAt),
+        lte(slackMessages.nextAttemptAt, now),
+      ),
     )
     .as('ranked');
   return db
@@ -86,6 +96,26 @@ export function pendingRows(db: Db, now: number, limit = 500, perChannel = 10): 
 
 export function getOutboxRow(db: Db, subject: string): OutboxRow | undefined {
   return db.select().from(slackMessages).where(eq(slackMessages.subject, subject)).get();
+}
+
+/** What /healthz says of delivery: how long the oldest owed message has waited, and how many are parked. */
+export function outboxHealth(db: Db, now: number): { waiting: number; oldestWaitMs: number; parked: number } {
+  const waiting = db
+    .select({ n: sql<number>`count(*)`, oldest: min(slackMessages.pendingSince) })
+    .from(slackMessages)
+    .where(and(isNotNull(slackMessages.pendingSince), isNull(slackMessages.parkedAt)))
+    .get();
+  const parked = db
+    .select({ n: sql<number>`count(*)` })
+    .from(slackMessages)
+    .where(isNotNull(slackMessages.parkedAt))
+    .get();
+  const oldest = waiting?.oldest ?? null;
+  return {
+    waiting: waiting?.n ?? 0,
+    oldestWaitMs: oldest === null ? 0 : Math.max(0, now - oldest),
+    parked: parked?.n ?? 0,
+  };
 }
 
 /** How many messages are still owed to Slack (health and tests). */

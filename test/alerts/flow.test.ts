@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../../src/demo/fake-slack.ts';
 import {
   ALICE,
   BOB,
@@ -10,6 +9,7 @@ import {
   TEAM,
   useFlowHarness,
 } from '../support/harness.ts';
+import type { FakeMessage } from '../support/slack/fake-slack.ts';
 
 const flow = useFlowHarness();
 let h: Harness;

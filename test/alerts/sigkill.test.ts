@@ -1,48 +1,29 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../db/index.ts';
-import { FakeSlack } from '../../src/demo/fake-slack.ts';
 import { silentLog } from '../../src/log.ts';
 import { importRoster } from '../../src/patches/import.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
 import { syncFixedVisits } from '../../src/rota/service.ts';
 import { PATCH, TEAM } from '../support/harness.ts';
+import type { FakeSlack } from '../support/slack/fake-slack.ts';
+import { startFakeSlackHttp } from '../support/slack/http.ts';
 
-/** The Slack stand-in behind a real HTTP server, so a separate process can be pointed at it. */
-let server: Server;
+let stub: Awaited<ReturnType<typeof startFakeSlackHttp>>;
 let fake: FakeSlack;
 let dir: string;
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const request = new Request(`${fake.apiUrl.replace(/\/api\/$/, '')}${req.url}`, {
-      method: req.method ?? 'POST',
-      headers: req.headers as Record<string, string>,
-      body: Buffer.concat(chunks),
-    });
-    const response =
-      (await getResponse(fake.handlers, request)) ?? new Response('not found', { status: 404 });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  fake = new FakeSlack({
-    apiUrl: `http://127.0.0.1:${port}/api/`,
-    clock: () => Date.parse('2026-11-23T08:10:00Z'),
-  });
+  stub = await startFakeSlackHttp({ clock: () => Date.parse('2026-11-23T08:10:00Z') });
+  fake = stub.fake;
   dir = mkdtempSync(join(tmpdir(), 'patchbot-kill-'));
 });
 
-afterAll(() => {
-  server.close();
+afterAll(async () => {
+  await stub.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

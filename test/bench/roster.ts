@@ -1,5 +1,5 @@
 /**
- * A generated provider for the scale benchmarks, in the schema of src/demo/roster.example.yml:
+ * A generated provider for the scale benchmarks, in the schema of docs/roster.example.yml:
  * `patches` patches × `clients` clients × 5 daily visits each.
  *
  * The visit times are chosen so each job tick has a known amount of work, all in Europe/London:

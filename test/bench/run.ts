@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { KnownBlock } from '@slack/types';
 import { openDb } from '../../db/index.ts';
 import type { Config } from '../../src/config.ts';
-import type { FakeMessage, FakeSlack } from '../../src/demo/fake-slack.ts';
 import { silentLog } from '../../src/log.ts';
 import { importRoster } from '../../src/patches/import.ts';
 import { parseRoster, type Roster } from '../../src/patches/roster.ts';
@@ -24,6 +23,7 @@ import { Deliverer } from '../../src/slack/deliverer.ts';
 import { markDue, type RendererEntry } from '../../src/slack/outbox.ts';
 import { ManualClock } from '../../src/time.ts';
 import { fillView, type Harness, listen, startHarness, stopListening } from '../support/harness.ts';
+import type { FakeMessage, FakeSlack } from '../support/slack/fake-slack.ts';
 import { BENCH_ZONE, benchRosterYaml, LATE_AT_0800_PER_PATCH, patchChannel } from './roster.ts';
 import { fmtMs, now, row, type Summary, summarize, TABLE_HEAD, timeSync, until } from './stats.ts';
 
@@ -411,7 +411,7 @@ async function benchJobs(rosterPath: string): Promise<Harness> {
   sections.push({
     title: `4. Jobs tick at scale (${N.patches} patches × ${N.clients} clients × 5 visits)`,
     body: [
-      `A generated roster (test/bench/roster.ts, the schema of src/demo/roster.example.yml): ${N.patches} patches,`,
+      `A generated roster (test/bench/roster.ts, the schema of docs/roster.example.yml): ${N.patches} patches,`,
       `each with ${N.clients} clients of 5 daily visits (${visitsPerDay} plans), digest at 07:00, late after 15 min,`,
       `missed after 45, zone ${BENCH_ZONE}. It is imported into the harness's in-memory database and`,
       '`runJobs(bot.deps, now)` is timed at hand-set instants on Monday 23 November 2026. The deps are the',
@@ -586,6 +586,7 @@ async function benchDeliverer(fake: FakeSlack): Promise<void> {
     slackAppToken: undefined,
     slackApiUrl: fake.apiUrl,
     port: 0,
+    healthPort: undefined,
     databasePath: ':memory:',
     logLevel: 'error',
   };

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDb } from '../../db/index.ts';
+import { DatabaseOpenError, openDb } from '../../db/index.ts';
 
 describe('openDb', () => {
   it('opens SQLite with WAL, foreign keys and a busy timeout, with every migration applied, twice over', () => {
@@ -23,7 +23,15 @@ describe('openDb', () => {
       first.$client.close();
       // Opening again (a restart) applies nothing twice.
       const again = openDb(path);
-      expect(again.$client.prepare('select count(*) as n from __drizzle_migrations').get()).toEqual({ n: 4 });
+      const journal = JSON.parse(
+        readFileSync(
+          join(import.meta.dirname, '..', '..', 'db', 'migrations', 'meta', '_journal.json'),
+          'utf8',
+        ),
+      ) as { entries: unknown[] };
+      expect(again.$client.prepare('select count(*) as n from __drizzle_migrations').get()).toEqual({
+        n: journal.entries.length,
+      });
       again.$client.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -38,5 +46,61 @@ describe('openDb', () => {
         .run(),
     ).toThrow(/FOREIGN KEY/);
     db.$client.close();
+  });
+
+  describe('a path that cannot be used is one plain reason, never a hang or a stack', () => {
+    const problemOf = (path: string): string => {
+      try {
+        openDb(path).$client.close();
+      } catch (err) {
+        expect(err).toBeInstanceOf(DatabaseOpenError);
+        return (err as DatabaseOpenError).reason;
+      }
+      throw new Error(`${path} opened`);
+    };
+    const withDir = (fn: (dir: string) => void) => {
+      const dir = mkdtempSync(join(tmpdir(), 'patchbot-db-'));
+      try {
+        fn(dir);
+      } finally {
+        chmodSync(dir, 0o700);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('a parent that is a file', () =>
+      withDir((dir) => {
+        writeFileSync(join(dir, 'file'), 'x');
+        expect(problemOf(join(dir, 'file', 'sub', 'p.db'))).toBe(
+          `${join(dir, 'file')} is a file, not a folder`,
+        );
+      }));
+
+    it('a file that is not SQLite', () =>
+      withDir((dir) => {
+        writeFileSync(join(dir, 'notes.db'), 'Mrs P likes tea\n'.repeat(200));
+        expect(problemOf(join(dir, 'notes.db'))).toBe('is not a SQLite database');
+      }));
+
+    it('a folder given as the file', () =>
+      withDir((dir) => {
+        mkdirSync(join(dir, 'db'));
+        expect(problemOf(join(dir, 'db'))).toMatch(/^cannot be opened/);
+      }));
+
+    it('a virtual file system such as /proc (where a recursive mkdir never returns)', () => {
+      expect(problemOf('/proc/patchbot/p.db')).toBe(
+        '/proc/patchbot is a virtual file system, not a place for a database',
+      );
+    });
+
+    it.runIf(process.getuid?.() !== 0)('a folder it may not write to', () =>
+      withDir((dir) => {
+        chmodSync(dir, 0o500);
+        expect(problemOf(join(dir, 'sub', 'p.db'))).toBe(
+          `cannot create the folder ${join(dir, 'sub')}: permission denied`,
+        );
+      }),
+    );
   });
 });

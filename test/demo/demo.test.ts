@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { changedLines, runDemo } from '../../src/demo/run.ts';
+import { changedLines, runDemo } from './run.ts';
 
 /**
  * `npm run demo` end to end: the real app against the Slack stand-in, printed as each channel shows it.

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.ts';
-import type { FakeMessage } from '../../src/demo/fake-slack.ts';
 import { exportEscalationsCsv } from '../../src/escalation/export.ts';
 import {
   ALICE,
@@ -17,6 +16,7 @@ import {
   TEAM,
   useFlowHarness,
 } from '../support/harness.ts';
+import type { FakeMessage } from '../support/slack/fake-slack.ts';
 
 const flow = useFlowHarness();
 let h: Harness;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRoster, type Roster } from '../../src/patches/roster.ts';
 
 const fixture = readFileSync(new URL('./fixtures/roster.yml', import.meta.url), 'utf8');
-const example = readFileSync(new URL('../../src/demo/roster.example.yml', import.meta.url), 'utf8');
+const example = readFileSync(new URL('../../docs/roster.example.yml', import.meta.url), 'utf8');
 
 const BASE = `
 admins: [U0ADMIN1]

@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../../src/demo/fake-slack.ts';
 import {
   ALICE,
   BOB,
@@ -10,6 +9,7 @@ import {
   SUPER1,
   useFlowHarness,
 } from '../support/harness.ts';
+import type { FakeMessage } from '../support/slack/fake-slack.ts';
 
 const SUPER = SUPER1;
 const flow = useFlowHarness();

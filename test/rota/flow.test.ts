@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../../src/demo/fake-slack.ts';
 import { importRoster } from '../../src/patches/import.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
 import {
@@ -13,6 +12,7 @@ import {
   TEAM,
   useFlowHarness,
 } from '../support/harness.ts';
+import type { FakeMessage } from '../support/slack/fake-slack.ts';
 
 const flow = useFlowHarness();
 let h: Harness;

@@ -1,6 +1,5 @@
 import type { KnownBlock, Overflow, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import { checkMessageBlocks } from '../../src/demo/fake-slack-blocks.ts';
 import {
   blocksTextLength,
   type DigestInput,
@@ -14,6 +13,7 @@ import {
 } from '../../src/rota/views.ts';
 import { localInstant } from '../../src/time.ts';
 import type { VisitStatus } from '../../src/visits/model.ts';
+import { checkMessageBlocks } from '../support/slack/blocks.ts';
 
 const ZONE = 'Europe/London';
 const DATE = '2026-11-23';

@@ -10,6 +10,7 @@ const base: Config = {
   slackAppToken: undefined,
   slackApiUrl: undefined,
   port: 0,
+  healthPort: undefined,
   databasePath: ':memory:',
   logLevel: 'error',
 };

@@ -4,7 +4,6 @@ import type { SetupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDb } from '../../db/index.ts';
 import { slackMessages } from '../../db/schema.ts';
-import { FakeSlack, startFakeSlackServer } from '../../src/demo/fake-slack.ts';
 import { silentLog } from '../../src/log.ts';
 import { Deliverer, type DelivererOptions, SUBJECT_EVENT } from '../../src/slack/deliverer.ts';
 import {
@@ -15,6 +14,7 @@ import {
   type RendererEntry,
 } from '../../src/slack/outbox.ts';
 import { type Clock, ManualClock, MINUTE } from '../../src/time.ts';
+import { FakeSlack, startFakeSlackServer } from '../support/slack/fake-slack.ts';
 
 /**
  * The Deliverer against a real in-memory database, a real WebClient (no retries of its own, 429s

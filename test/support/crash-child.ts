@@ -25,6 +25,7 @@ const bot = createPatchbot(
     slackAppToken: undefined,
     slackApiUrl: apiUrl,
     port: 0,
+    healthPort: undefined,
     databasePath: dbPath,
     logLevel: 'error',
   },

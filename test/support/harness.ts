@@ -4,13 +4,13 @@ import type { SetupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { openDb } from '../../db/index.ts';
 import type { Config } from '../../src/config.ts';
-import { FakeSlack, startFakeSlackServer } from '../../src/demo/fake-slack.ts';
-import { fillView, SlackDriver } from '../../src/demo/signed.ts';
 import { type Log, silentLog } from '../../src/log.ts';
 import { createPatchbot, type Patchbot } from '../../src/main.ts';
 import { importRoster } from '../../src/patches/import.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
 import { ManualClock } from '../../src/time.ts';
+import { FakeSlack, startFakeSlackServer } from './slack/fake-slack.ts';
+import { fillView, SlackDriver } from './slack/signed.ts';
 
 /**
  * A whole patchbot for flow tests: the real Bolt app and HTTP receiver on a loopback port, an
@@ -68,6 +68,7 @@ export async function startHarness(opts: { at?: string; roster?: string; log?: L
     slackAppToken: undefined,
     slackApiUrl: fake.apiUrl,
     port: 0,
+    healthPort: undefined,
     databasePath: ':memory:',
     logLevel: 'error',
   };

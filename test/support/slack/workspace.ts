@@ -1,4 +1,4 @@
-import { checkMessageBlocks, checkView } from './fake-slack-blocks.ts';
+import { checkMessageBlocks, checkView } from './blocks.ts';
 import { APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID } from './signed.ts';
 
 /**

@@ -1,3 +1,4 @@
+export { checkMessageBlocks, checkView } from './blocks.ts';
 export {
   type Block,
   type FakeCall,
@@ -9,8 +10,7 @@ export {
   type ResponseUrlContext,
   startFakeSlackServer,
   tsMicros,
-} from '../../src/demo/fake-slack.ts';
-export { checkMessageBlocks, checkView } from '../../src/demo/fake-slack-blocks.ts';
+} from './fake-slack.ts';
 export {
   type Answers,
   APP_ID,
@@ -31,4 +31,4 @@ export {
   stateValues,
   TEAM_ID,
   viewSubmissionPayload,
-} from '../../src/demo/signed.ts';
+} from './signed.ts';

@@ -1,6 +1,7 @@
 import { delay, type HttpHandler, HttpResponse, http } from 'msw';
 import { type SetupServer, setupServer } from 'msw/node';
-import { checkMessageBlocks } from './fake-slack-blocks.ts';
+import { checkMessageBlocks } from './blocks.ts';
+import { HOOKS_ORIGIN, TEAM_ID } from './signed.ts';
 import {
   type Args,
   type FakeEphemeral,
@@ -11,8 +12,7 @@ import {
   type ResponseUrlContext,
   rand,
   SlackWorkspace,
-} from './fake-slack-workspace.ts';
-import { HOOKS_ORIGIN, TEAM_ID } from './signed.ts';
+} from './workspace.ts';
 
 /**
  * A local stand-in for Slack's Web API and response_urls, built on msw, used by the test suite and the
@@ -27,6 +27,7 @@ import { HOOKS_ORIGIN, TEAM_ID } from './signed.ts';
  * real network.
  */
 
+export { APP_ID, BOT_ID, BOT_USER_ID, HOOKS_ORIGIN, TEAM_ID } from './signed.ts';
 export type {
   Args,
   Block,
@@ -34,9 +35,8 @@ export type {
   FakeMessage,
   FakeView,
   ResponseUrlContext,
-} from './fake-slack-workspace.ts';
-export { tsMicros } from './fake-slack-workspace.ts';
-export { APP_ID, BOT_ID, BOT_USER_ID, HOOKS_ORIGIN, TEAM_ID } from './signed.ts';
+} from './workspace.ts';
+export { tsMicros } from './workspace.ts';
 
 export interface FakeCall {
   method: string;
@@ -83,6 +83,7 @@ export class FakeSlack {
   private readonly faults: Array<{ method: string; fault: Fault; times: number }> = [];
   private down = false;
   private seq = 0;
+  private readonly refused = new Map<string, string>();
 
   constructor(opts: FakeSlackOptions = {}) {
     const url = opts.apiUrl ?? 'https://slack.test/api/';
@@ -164,6 +165,10 @@ export class FakeSlack {
   failNext(method: string, fault: Fault, times = 1): void {
     this.faults.push({ method, fault, times });
   }
+  /** Every call made with `token` answers `error` (a revoked or mistyped token). */
+  refuseToken(token: string, error = 'invalid_auth'): void {
+    this.refused.set(token, error);
+  }
   /** While on, every Web API call answers HTTP 503 and changes nothing. */
   outage(on: boolean): void {
     this.down = on;
@@ -184,6 +189,7 @@ export class FakeSlack {
     this.ws.reset();
     this.down = false;
     this.seq = 0;
+    this.refused.clear();
   }
   /** Throws if anything went wrong that Slack would have refused (call in afterEach). */
   assertClean(): void {
@@ -241,6 +247,7 @@ export class FakeSlack {
     let out: Outcome | undefined;
     if (!token) out = { ok: false, error: 'not_authed' };
     else if (!/^xox[bpae]-/.test(token)) out = { ok: false, error: 'invalid_auth' };
+    else if (this.refused.has(token)) out = { ok: false, error: this.refused.get(token) as string };
     else out = this.ws.call(method, args);
     if (!out) {
       this.recordError(method, 'unknown_method (the fake does not implement it)');

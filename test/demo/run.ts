@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDb } from '../../db/index.ts';
-import { getEscalation } from '../escalation/store.ts';
-import { createLog } from '../log.ts';
-import { createPatchbot } from '../main.ts';
-import { importRoster } from '../patches/import.ts';
-import { visitThresholds } from '../patches/model.ts';
-import { parseRoster } from '../patches/roster.ts';
-import { activePlans, findPatchByChannel, providerSettings } from '../patches/store.ts';
-import { fixedVisitsOn, type RotaRow } from '../rota/store.ts';
-import { pendingRows } from '../slack/outbox.ts';
-import { dayjs, localDate, localInstant, localTime, ManualClock, MINUTE } from '../time.ts';
-import { type FakeMessage, FakeSlack, startFakeSlackServer } from './fake-slack.ts';
-import { type Answers, fillView, SlackDriver } from './signed.ts';
+import { getEscalation } from '../../src/escalation/store.ts';
+import { createLog } from '../../src/log.ts';
+import { createPatchbot } from '../../src/main.ts';
+import { importRoster } from '../../src/patches/import.ts';
+import { visitThresholds } from '../../src/patches/model.ts';
+import { parseRoster } from '../../src/patches/roster.ts';
+import { activePlans, findPatchByChannel, providerSettings } from '../../src/patches/store.ts';
+import { fixedVisitsOn, type RotaRow } from '../../src/rota/store.ts';
+import { pendingRows } from '../../src/slack/outbox.ts';
+import { dayjs, localDate, localInstant, localTime, ManualClock, MINUTE } from '../../src/time.ts';
+import { type FakeMessage, FakeSlack, startFakeSlackServer } from '../support/slack/fake-slack.ts';
+import { type Answers, fillView, SlackDriver } from '../support/slack/signed.ts';
 import { type Names, plain, renderBlocks, renderModal } from './transcript.ts';
 
 /**
@@ -25,7 +25,7 @@ import { type Names, plain, renderBlocks, renderModal } from './transcript.ts';
  */
 
 const SECRET = 'demo-signing-secret';
-const ROSTER = join(import.meta.dirname, 'roster.example.yml');
+const ROSTER = join(import.meta.dirname, '..', '..', 'docs', 'roster.example.yml');
 /** A Monday in November: London is on GMT, so local time and UTC agree. */
 const START = '2026-11-23T06:55:00Z';
 /** The pop-back scene, unless the morning runs later. */
@@ -90,6 +90,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
       slackAppToken: undefined,
       slackApiUrl: fake.apiUrl,
       port: 0,
+      healthPort: undefined,
       databasePath: ':memory:',
       logLevel: 'error',
     },

@@ -22,7 +22,7 @@ import {
   slashCommandBody,
   startFakeSlackServer,
   viewSubmissionPayload,
-} from '../support/fake-slack.ts';
+} from './index.ts';
 
 const quiet: Logger = {
   debug() {},
