@@ -27,7 +27,7 @@ import {
  * The roster file (`patchbot import roster.yml`): the provider's whole set-up in one YAML document.
  * Keys in the file are snake_case; the parsed `Roster` is camelCase. Every problem is reported as
  * `path: problem`, e.g. `patches[1].clients[0].visits[2].at: expected HH:mm`, in file order.
- * The format is documented in the README and in docs/roster.example.yml.
+ * The format is documented in docs/roster.md and in docs/roster.example.yml.
  */
 
 const CODE = /^[A-Za-z0-9_-]{1,20}$/;
