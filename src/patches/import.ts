@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { type Db, inTransaction } from '../../db/index.ts';
 import { clients, oncallShifts, patchAssistants, patches, plans, provider, roles } from '../../db/schema.ts';
 import { formatDays, settingsWithEscalation, settingsWithThresholds } from './model.ts';
-import { type ParseRosterResult, parseRoster, type Roster } from './roster.ts';
+import { type ParseRosterResult, parseRosterBytes, type Roster } from './roster.ts';
 
 /**
  * Applies a validated roster to the database in one transaction. The roster is the whole truth for
@@ -52,15 +52,18 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
   });
 }
 
-/** Reads and validates a roster file, without a database. */
+/**
+ * Reads and validates a roster file, without a database. The file is read as bytes, so a file that is
+ * not UTF-8 is refused rather than read with replacement characters in it.
+ */
 export function readRosterFile(path: string): ParseRosterResult {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     return { ok: false, errors: [`${path}: ${readProblem(error)}`] };
   }
-  return parseRoster(text);
+  return parseRosterBytes(bytes);
 }
 
 /** Reads, validates, then applies a roster file. Nothing is applied unless the whole file is valid. */

@@ -1,5 +1,6 @@
 import type { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { normalizeText, printable, textKey } from '../text.ts';
 import { asRecord, DEFAULT_MAX_CLIENTS, USER_ID } from './roster-fields.ts';
 import { checkEscalation, checkOnCall } from './roster-supervisors.ts';
 
@@ -16,11 +17,11 @@ export interface Problem {
   message: string;
 }
 
-/** `patches[0].clients[3].name`; the root is `roster`. */
+/** `patches[0].clients[3].name`; the root is `roster`. Keys are shown printable (src/text.ts). */
 export function formatPath(path: Path): string {
   let out = '';
   for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? key : `.${key}`;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? printable(key) : `.${printable(key)}`;
   }
   return out === '' ? 'roster' : out;
 }
@@ -60,9 +61,10 @@ export function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
 
 /**
  * Rules that span several places in the file: unique codes and channels, the per-patch client limit,
- * key workers among the patch's assistants, distinct client names within a patch, on-call shifts of
- * some length held by supervisors, reminders before un-acknowledging. Run on the raw document even
- * when other fields are invalid, so one pass reports everything.
+ * key workers among the patch's assistants, distinct client names within a patch (compared by textKey:
+ * NFKC, case, spacing), on-call shifts of some length held by supervisors, reminders before
+ * un-acknowledging. Run on the raw document even when other fields are invalid, so one pass reports
+ * everything.
  */
 export function crossCheck(raw: unknown): Problem[] {
   const problems: Problem[] = [];
@@ -84,7 +86,7 @@ export function crossCheck(raw: unknown): Problem[] {
       if (first !== undefined) {
         problems.push({
           path: ['patches', p, 'code'],
-          message: `duplicate patch code "${patch.code}" (already used by patches[${first}])`,
+          message: `duplicate patch code "${printable(patch.code)}" (already used by patches[${first}])`,
         });
       } else {
         patchCodes.set(key, p);
@@ -95,12 +97,12 @@ export function crossCheck(raw: unknown): Problem[] {
       if (patch.channel === supervisorsChannel) {
         problems.push({
           path: ['patches', p, 'channel'],
-          message: `${patch.channel} is the supervisors' channel; a patch needs a channel of its own`,
+          message: `${printable(patch.channel)} is the supervisors' channel; a patch needs a channel of its own`,
         });
       } else if (first !== undefined) {
         problems.push({
           path: ['patches', p, 'channel'],
-          message: `duplicate channel ${patch.channel} (already used by patches[${first}])`,
+          message: `duplicate channel ${printable(patch.channel)} (already used by patches[${first}])`,
         });
       } else {
         channels.set(patch.channel, p);
@@ -135,19 +137,20 @@ export function crossCheck(raw: unknown): Problem[] {
         if (first !== undefined) {
           problems.push({
             path: [...here, 'code'],
-            message: `duplicate client code "${client.code}" (already used by ${formatPath(first)})`,
+            message: `duplicate client code "${printable(client.code)}" (already used by ${formatPath(first)})`,
           });
         } else {
           clientCodes.set(key, here);
         }
       }
       if (typeof client.name === 'string' && client.name.trim() !== '') {
-        const key = client.name.trim().toLowerCase();
+        // Compared as they read: `Zoë` typed composed or decomposed, `MRS P` or `Mrs  P`, are one name.
+        const key = textKey(client.name);
         const first = names.get(key);
         if (first !== undefined) {
           problems.push({
             path: [...here, 'name'],
-            message: `"${client.name.trim()}" is already the name of patches[${p}].clients[${first}]: names must tell clients apart`,
+            message: `"${printable(normalizeText(client.name.trim()))}" is already the name of patches[${p}].clients[${first}]: names must tell clients apart`,
           });
         } else {
           names.set(key, c);
@@ -162,7 +165,7 @@ export function crossCheck(raw: unknown): Problem[] {
       ) {
         problems.push({
           path: [...here, 'key_worker'],
-          message: `${keyWorker} is not one of this patch's assistants`,
+          message: `${printable(keyWorker)} is not one of this patch's assistants`,
         });
       }
     });

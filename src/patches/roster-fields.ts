@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeText, printable, textProblem } from '../text.ts';
 import { isHhMm } from '../time.ts';
 import {
   isWeekday,
@@ -31,6 +32,23 @@ export const channelId = z.string().regex(CHANNEL_ID, {
 
 /** A list of Slack user ids; repeats are folded. */
 export const userIds = z.array(userId).transform((ids) => [...new Set(ids)]);
+
+/**
+ * Free text shown in Slack (a patch's or client's name, a visit's purpose): trimmed, 1 to `max`
+ * characters, one line, nothing invisible, no control characters, no trace of bad UTF-8 (see
+ * src/text.ts); stored in NFC.
+ */
+export const oneLineText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: value });
+    })
+    .transform(normalizeText);
 
 export const hhmm = z
   .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected HH:mm') })
@@ -95,7 +113,7 @@ export const daysSchema = z.unknown().transform((value, ctx): Weekday[] => {
       days.push(day);
     } else {
       ok = false;
-      ctx.issues.push({ code: 'custom', message: `unknown weekday "${name}"`, input: value });
+      ctx.issues.push({ code: 'custom', message: `unknown weekday "${printable(name)}"`, input: value });
     }
   }
   return ok ? sortDays(days) : z.NEVER;

@@ -1,15 +1,24 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ChainOverrides } from '../escalation/model.ts';
+import { decodeUtf8, printable } from '../text.ts';
 import { isValidZone } from '../time.ts';
 import { DEFAULT_TIMEZONE, type Thresholds, type Weekday } from './model.ts';
-import { crossCheck, formatPath, messageFor, type Problem, sourceOffset } from './roster-errors.ts';
+import {
+  crossCheck,
+  formatPath,
+  messageFor,
+  type Path,
+  type Problem,
+  sourceOffset,
+} from './roster-errors.ts';
 import {
   asRecord,
   channelId,
   DEFAULT_MAX_CLIENTS,
   daysSchema,
   hhmm,
+  oneLineText,
   thresholdsSchema,
   userId,
   userIds,
@@ -36,22 +45,22 @@ const POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b/i;
 
 export const DEFAULT_DIGEST_AT = '07:00';
 
+/**
+ * How far YAML aliases (`*name`) may expand, as the yaml library counts it (uses of an anchor times
+ * the aliases inside it). A roster needs few if any; a "billion laughs" file needs far more.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
 // Moved out by concern; re-exported so every import of roster.ts keeps working.
 export type { RosterOnCall, RosterOverrideShift, RosterWeeklyShift };
 export { DEFAULT_MAX_CLIENTS, ESCALATION_LIMITS, formatPath };
 
 const code = z.string().regex(CODE, 'expected 1–20 letters, digits, - or _');
 
-const displayName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(40)
-  .refine((name) => !/[\r\n\t]/.test(name), 'must be one line')
-  .refine(
-    (name) => !POSTCODE.test(name),
-    'looks like it holds a postcode: use a display name such as "Mrs P", never an address',
-  );
+const displayName = oneLineText(40).refine(
+  (name) => !POSTCODE.test(name),
+  'looks like it holds a postcode: use a display name such as "Mrs P", never an address',
+);
 
 export interface RosterVisit {
   /** Local wall-clock start, `HH:mm`, in the provider's zone. */
@@ -70,7 +79,7 @@ const visitSchema = z
     at: hhmm,
     days: daysSchema,
     minutes: z.number().int().min(1).max(720),
-    purpose: z.string().trim().min(1).max(80),
+    purpose: oneLineText(80),
     time_critical: z.boolean().default(false),
     carers: z.number().int().min(1).max(2).default(1),
     thresholds: thresholdsSchema.optional(),
@@ -122,7 +131,7 @@ export interface RosterPatch {
 const patchSchema = z
   .strictObject({
     code,
-    name: z.string().trim().min(1).max(80),
+    name: oneLineText(80),
     channel: channelId,
     assistants: userIds.refine((ids) => ids.length > 0, 'must list at least one assistant'),
     max_clients: z.number().int().min(1).max(50).default(DEFAULT_MAX_CLIENTS),
@@ -161,7 +170,7 @@ export const rosterSchema = z
       .string()
       .refine(isValidZone, {
         error: (iss) =>
-          `unknown time zone "${String(iss.input)}" (expected an IANA zone such as Europe/London)`,
+          `unknown time zone "${printable(String(iss.input))}" (expected an IANA zone such as Europe/London)`,
       })
       // Spelled as the runtime spells it (`europe/london` → `Europe/London`).
       .transform((zone) => new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone)
@@ -194,6 +203,24 @@ export type Roster = z.output<typeof rosterSchema>;
 
 export type ParseRosterResult = { ok: true; roster: Roster } | { ok: false; errors: string[] };
 
+/**
+ * Validates a roster file as read from disk: it must be UTF-8 (a leading byte order mark is fine).
+ * Bytes that are not UTF-8 are one problem, with where the first one is; nothing else is checked.
+ */
+export function parseRosterBytes(bytes: Uint8Array): ParseRosterResult {
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    const byte = decoded.byte.toString(16).toUpperCase().padStart(2, '0');
+    return {
+      ok: false,
+      errors: [
+        `roster: not valid UTF-8 at line ${decoded.line}, column ${decoded.column} (byte 0x${byte}): save the file as UTF-8`,
+      ],
+    };
+  }
+  return parseRoster(decoded.text);
+}
+
 /** Validates a whole roster file. Nothing is partial: either the roster, or every problem found. */
 export function parseRoster(yamlText: string): ParseRosterResult {
   const lineCounter = new LineCounter();
@@ -208,7 +235,24 @@ export function parseRoster(yamlText: string): ParseRosterResult {
         : syntaxError.message.replace(/\s+/g, ' ').trim();
     return { ok: false, errors: [`YAML syntax error at line ${line}, column ${col}: ${message}`] };
   }
-  const raw = withoutNulls(doc.toJS({ maxAliasCount: 1000 }));
+  const aliasError = badAlias(doc);
+  if (aliasError !== null) return { ok: false, errors: [aliasError] };
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml throws a ReferenceError when aliases expand past the limit: a "billion laughs" file.
+    if (error instanceof ReferenceError && /excessive alias count/i.test(error.message)) {
+      return {
+        ok: false,
+        errors: [
+          `roster: YAML aliases expand too far (over ${MAX_ALIAS_COUNT}): write the values out instead`,
+        ],
+      };
+    }
+    throw error;
+  }
+  const raw = withoutNulls(js);
   if (raw === undefined) return { ok: false, errors: ['the roster file is empty'] };
 
   const problems: Problem[] = [];
@@ -233,6 +277,49 @@ export function parseRoster(yamlText: string): ParseRosterResult {
     return { ok: false, errors: [...new Set(ordered)] };
   }
   return { ok: true, roster: parsed.data };
+}
+
+/**
+ * An alias the document cannot use: one with no anchor before it (toJS would throw), or one inside
+ * the very value it names (toJS would build a loop). As `path: problem`, or null.
+ */
+function badAlias(doc: ReturnType<typeof parseDocument>): string | null {
+  const latest = new Map<string, unknown>();
+  const open = new Set<unknown>();
+  const walk = (node: unknown, path: Path): string | null => {
+    if (isAlias(node)) {
+      const target = latest.get(node.source);
+      if (target === undefined) {
+        return `${formatPath(path)}: the YAML alias *${printable(node.source)} has no anchor &${printable(node.source)} before it`;
+      }
+      if (open.has(target)) {
+        return `${formatPath(path)}: the YAML alias *${printable(node.source)} is inside the value it names`;
+      }
+      return null;
+    }
+    if (!isScalar(node) && !isMap(node) && !isSeq(node)) return null;
+    if (node.anchor) latest.set(node.anchor, node);
+    open.add(node);
+    try {
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair)) continue;
+          const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+          const hit = walk(pair.key, path) ?? walk(pair.value, [...path, key]);
+          if (hit !== null) return hit;
+        }
+      } else if (isSeq(node)) {
+        for (const [index, item] of node.items.entries()) {
+          const hit = walk(item, [...path, index]);
+          if (hit !== null) return hit;
+        }
+      }
+      return null;
+    } finally {
+      open.delete(node);
+    }
+  };
+  return walk(doc.contents, []);
 }
 
 /** An empty YAML value (`key_worker:`) means "not set", so optional fields take their default. */
