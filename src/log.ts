@@ -32,13 +32,18 @@ export function createLog(
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** The error's class name, when it looks like one (a name is settable, so it is checked too). */
+function errorClass(err: Error): string {
+  return /^[A-Za-z_$][\w$]{0,60}$/.test(err.name) ? err.name : 'Error';
+}
+
 /** The error's class and Slack error code only: messages may echo user input. */
 export function errorFields(err: unknown): Fields {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     const data = (err as { data?: { error?: unknown } }).data;
     return {
-      error: err.name,
+      error: errorClass(err),
       code: typeof code === 'string' ? code : undefined,
       slackError: typeof data?.error === 'string' ? data.error : undefined,
     };
@@ -46,18 +51,52 @@ export function errorFields(err: unknown): Fields {
   return { error: typeof err };
 }
 
+/** After a colon, a value is kept only when every word of it is one of these: codes, never prose. */
+const CODE_WORDS = [
+  /^[a-z0-9]+(?:_[a-z0-9]+)+$/, // snake_case codes: invalid_auth, not_in_channel, envelope_id
+  /^[a-z0-9.+-]*\/[a-z0-9.+/-]*$/, // MIME types and bare paths: application/json, /slack/events
+  /^E[A-Z]{3,}$/, // Node's error codes: ECONNREFUSED, ETIMEDOUT
+  /^\d[\d.:]*(?:ms|s|%)?$/, // numbers, addresses, durations: 500, 127.0.0.1:3000, 30s
+];
+
 /**
- * Bolt's and the WebClient's logger, routed into our JSON lines. Strings are kept as `detail` (clipped);
- * objects are never written out.
+ * The library's own words in a log string, and none of the data it may carry. Bolt, the WebClient and
+ * Socket Mode write request and response bodies (names, notes) into their strings at debug level, and
+ * echo payload text in parse errors (`Unexpected token 'M', "Mrs Okonkw"... is not valid JSON`). So:
+ * everything from the first `{` or `[` goes; every quoted fragment ("…", '…', `…`, “…”, ‘…’) becomes
+ * `…`; a query string becomes `?…`; and after a colon, a value stays only when it is made of codes
+ * (invalid_auth, application/json, ECONNREFUSED, 500), otherwise it and all that follows becomes `…`.
+ */
+export function logWords(message: string): string {
+  let s = message.split(/[{[]/, 1)[0] ?? '';
+  s = s
+    // A quote opens after a non-letter, so the apostrophe in "can't" is not one; an unclosed one runs to the end.
+    .replace(/(^|[^\p{L}\p{N}])(["'`“‘])[\s\S]*?(?:["'`”’](?![\p{L}\p{N}])|$)/gu, '$1…')
+    .replace(/\?[^\s)]*/g, '?…');
+  const [head = '', ...values] = s.split(/:\s+/);
+  let out = head;
+  for (const value of values) {
+    const words = value.split(/[\s,()]+/).filter((w) => w !== '');
+    if (words.length === 0 || !words.every((w) => CODE_WORDS.some((re) => re.test(w)))) {
+      out += ': …';
+      break;
+    }
+    out += `: ${value}`;
+  }
+  return out.replace(/\s+/g, ' ').slice(0, 160).trimEnd();
+}
+
+/**
+ * Bolt's and the WebClient's logger, routed into our JSON lines. Strings are kept as `detail`, reduced
+ * to the library's own words (logWords); errors as their class; other objects are never written out.
  */
 export function boltLogger(log: Log, level: Level): BoltLogger {
   let current = level === 'trace' ? LogLevel.DEBUG : (level as LogLevel);
-  // Only the library's own words: at debug level it logs request and response bodies (names, notes),
-  // as objects or as JSON inside strings. Both are cut off.
-  const words = (m: string) => m.split(/[{[]/, 1)[0]?.slice(0, 160).trimEnd() ?? '';
   const text = (msg: unknown[]) =>
     msg
-      .map((m) => (m instanceof Error ? m.name : typeof m === 'string' ? words(m) : `[${typeof m}]`))
+      .map((m) =>
+        m instanceof Error ? errorClass(m) : typeof m === 'string' ? logWords(m) : `[${typeof m}]`,
+      )
       .join(' ');
   return {
     debug: (...m) => log.debug('bolt', { detail: text(m) }),
