@@ -95,7 +95,7 @@ export function alertMessage(a: AlertData): { text: string; blocks: KnownBlock[]
   const state = done ? 'resolved' : a.level;
   return {
     text: clip(
-      `${a.level === 'late' ? 'Late' : 'Missed'} visit: ${a.clientName} ${localTime(a.startsAt, a.zone)} (${state})`,
+      `${a.level === 'late' ? 'Late' : 'Missed'} visit: ${esc(a.clientName)} ${localTime(a.startsAt, a.zone)} (${state})`,
       3000,
     ),
     blocks,
@@ -157,5 +157,8 @@ export function nudgeMessage(
       ]),
     );
   }
-  return { text: clip(`Still unclaimed: ${u.kindLabel} for ${u.clientNames.join(', ')}`, 3000), blocks };
+  return {
+    text: clip(`Still unclaimed: ${u.kindLabel} for ${u.clientNames.map(esc).join(', ')}`, 3000),
+    blocks,
+  };
 }

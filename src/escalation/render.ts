@@ -38,13 +38,15 @@ function about(db: Db, e: EscalationRow, zone: string): string {
   return `${kind} for ${who}, ${soon}; asked at ${t(v?.createdAt ?? e.raisedAt)}${v?.requestedBy ? ` by ${mention(v.requestedBy)}` : ''}. Nobody has claimed it after a reminder.`;
 }
 
+/** In mrkdwn: a supervisor's note is escaped; an automatic close's note is the bot's own (mentions). */
 function resolution(e: EscalationRow): string | null {
   if (e.status !== 'resolved') return null;
   if (e.outcome && e.outcome in OUTCOME_LABEL) {
     const label = OUTCOME_LABEL[e.outcome as Outcome];
     return e.outcomeNote ? `${label}. ${esc(e.outcomeNote)}` : label;
   }
-  return e.outcomeNote ?? 'closed';
+  if (e.outcomeNote === null) return 'closed';
+  return e.outcome === 'auto' ? e.outcomeNote : esc(e.outcomeNote);
 }
 
 function parentData(db: Db, e: EscalationRow): ParentData {

@@ -218,6 +218,6 @@ export function parentMessage(p: ParentData): { text: string; blocks: KnownBlock
     buttons.push({ actionId: ESC_ACTIONS.resolve, text: 'Resolve', value: String(p.id) });
   if (buttons.length) blocks.push(actions(`esc-actions:${p.id}`, buttons));
   const plainTitle = TITLE[p.kind].replace(/^:[a-z_]+: \*|\*$/g, '');
-  const about = p.clientName ? `${p.clientName}, ` : '';
-  return { text: clip(`${plainTitle} in ${p.patchName}: ${about}${p.status}`, 3000), blocks };
+  const about = p.clientName ? `${esc(p.clientName)}, ` : '';
+  return { text: clip(`${plainTitle} in ${esc(p.patchName)}: ${about}${p.status}`, 3000), blocks };
 }

@@ -249,6 +249,6 @@ export function requestCard(c: CardData): { text: string; blocks: KnownBlock[] }
     value: String(c.visitId),
   };
   blocks.push(actions(`popback:${c.visitId}`, [...cardButtons(c), medIssue]));
-  const plainWho = c.clientNames.join(', ');
-  return { text: clip(`${KIND_LABEL[c.kind]} for ${plainWho} (${soonText(c)}): ${c.status}`, 3000), blocks };
+  const whoText = c.clientNames.map(esc).join(', ');
+  return { text: clip(`${KIND_LABEL[c.kind]} for ${whoText} (${soonText(c)}): ${c.status}`, 3000), blocks };
 }

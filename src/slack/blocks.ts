@@ -2,7 +2,11 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 
 /** Shared Block Kit helpers. Capability builders (views.ts) compose these. */
 
-/** Escapes text for mrkdwn: Slack's three control characters. */
+/**
+ * Escapes text for mrkdwn: Slack's three control characters. Every name, purpose, reason or note
+ * that goes into a message's `text` (the notification fallback) or a mrkdwn block goes through it, so
+ * `<!channel>` or `<@U…>` in the roster stays words and never notifies anyone.
+ */
 export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -10,9 +14,17 @@ export function esc(text: string): string {
 export const mention = (userId: string): string => `<@${userId}>`;
 export const mentionAll = (userIds: readonly string[]): string => userIds.map(mention).join(' and ');
 
-/** Trims text to Slack's limit, marking the cut. */
+/**
+ * Trims text to Slack's limit, marking the cut. The cut never falls inside an escape (`&am…` would
+ * show a bare `&`), a mention or link (`<@U0AL…`), or a character (half a surrogate pair).
+ */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  const cut = text
+    .slice(0, max - 1)
+    .replace(/[\uD800-\uDBFF]$/, '')
+    .replace(/&[#a-z0-9]{0,8}$|<[^<>]{0,120}$/i, '');
+  return `${cut}…`;
 }
 
 export function section(text: string, blockId?: string): SectionBlock {
