@@ -3,8 +3,13 @@ import { DatabaseOpenError, type Db, openDb } from '../db/index.ts';
 import { ConfigError, loadCliEnv, loadConfig } from './config.ts';
 import { exportEscalationsCsv, parseExportRange } from './escalation/export.ts';
 import { Fatal, oneLine } from './fatal.ts';
+import { importRosterWithVisits } from './hub.ts';
 import { writeOutput } from './output.ts';
-import { describeSummary, importRoster, readRosterFile } from './patches/import.ts';
+import { exportRoster } from './patches/export.ts';
+import { describeSummary, readRosterFile } from './patches/import.ts';
+import { parseReportArgs, reportOutput } from './report/export.ts';
+import { type OutboxRow, outboxListing, unpark } from './slack/outbox.ts';
+import { exportVisitsCsv } from './visits/export.ts';
 
 /**
  * `patchbot <command>`: the operator's CLI. Flags are read with node:util parseArgs, strictly: an
@@ -85,9 +90,35 @@ const COMMANDS: Record<string, Command> = {
         for (const e of parsed.errors) io.err(`  ${e}`);
         return 1;
       }
-      const summary = withDb((db) => importRoster(db, parsed.roster, Date.now()));
+      const summary = withDb((db) => importRosterWithVisits(db, parsed.roster, Date.now()));
       io.out(`Imported ${file}: ${describeSummary(summary)}`);
+      for (const w of summary.warnings) io.out(`  warning: ${w}`);
+      if (summary.warnings.length > 0)
+        io.out(
+          '  (sign them off with /competence in Slack; until then the supervisors are told the day before each such visit)',
+        );
       return 0;
+    },
+  },
+  'roster export': {
+    synopsis: 'roster export [--out FILE]',
+    summary: 'write the set-up in the database (with every change made from Slack) as a roster file',
+    details: [
+      'Importing the file it writes changes nothing. Archived patches, clients and plans are left out.',
+      'A patch whose channel the bot is still to make says `channel: new`; once made, its id is written.',
+    ],
+    options: { out: { type: 'string' } },
+    run({ values, io }) {
+      const header = ` patchbot roster export, ${new Date().toISOString()}. Importing this file changes nothing;\n edit it and import it to change the set-up (docs/roster.md).`;
+      const result = withDb((db) => exportRoster(db, { header }));
+      if (!result.ok) {
+        if (result.problems.length === 1) throw new Fatal(result.problems[0] as string);
+        io.err('patchbot roster export: the set-up cannot be written as a roster file that imports:');
+        for (const p of result.problems) io.err(`  ${p}`);
+        return 1;
+      }
+      const what = `the roster (${result.patches} patches, ${result.clients} clients, ${result.plans} visit plans)`;
+      return writeOutput(io, str(values.out), result.yaml, what);
     },
   },
   'export escalations': {
@@ -101,7 +132,91 @@ const COMMANDS: Record<string, Command> = {
       return writeOutput(io, str(values.out), csv, `${escalations} escalations (${rows} rows)`);
     },
   },
+  report: {
+    synopsis: 'report --week YYYY-Www [--format text|csv] [--out FILE]',
+    summary:
+      "a week's quality report, each patch beside the week before (what the supervisors get on Monday)",
+    details: [
+      'The week is an ISO week, Monday 00:00 to Monday 00:00 local (e.g. 2026-W48), and must have ended.',
+      "text (the default): all patches, then each patch. csv: one row per patch, the week before's figures in",
+      'prev_ columns, then a row for all patches (empty patch_code). Each figure is defined in docs/report.md.',
+    ],
+    options: { week: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+    run({ values, io }) {
+      // Checked before the database is opened: a mistyped week leaves no trace.
+      const args = parseReportArgs(str(values.week), str(values.format));
+      if (!args.ok) throw new Fatal(args.message, 2);
+      const output = withDb((db) => reportOutput(db, args.week, args.format, Date.now()));
+      if (!output.ok) throw new Fatal(output.message, 2);
+      return writeOutput(io, str(values.out), output.text, output.what);
+    },
+  },
+  'export visits': {
+    synopsis: 'export visits --from YYYY-MM-DD --to YYYY-MM-DD [--patch CODE] [--out FILE]',
+    summary: 'every visit on those local days, one CSV row each: planned, who went, when, how it ended',
+    details: [
+      'Fixed and flexible visits; times in the provider’s zone with their offset. --patch keeps one patch.',
+    ],
+    options: { ...RANGE_OPTIONS, patch: { type: 'string' } },
+    run({ values, io }) {
+      const range = parseExportRange(str(values.from), str(values.to));
+      if (!range.ok) throw new Fatal(range.message, 2);
+      const patch = str(values.patch);
+      const result = withDb((db) =>
+        exportVisitsCsv(db, range.from, range.to, patch === undefined ? {} : { patch }),
+      );
+      if (!result.ok) throw new Fatal(result.message, 2);
+      return writeOutput(io, str(values.out), result.csv, `${result.visits} visits`);
+    },
+  },
+  outbox: {
+    synopsis: 'outbox',
+    summary: 'messages parked as undeliverable, and those still waiting for Slack, with their last errors',
+    details: [
+      'A parked message is never retried on its own: mend the cause (invite the bot, fix a scope), then retry it.',
+    ],
+    run({ io }) {
+      const { parked, waiting } = withDb((db) => outboxListing(db));
+      const now = Date.now();
+      const line = (r: OutboxRow, since: number | null) =>
+        `  ${r.subject.padEnd(24)} ${r.channel.padEnd(12)} ${since === null ? '' : `${ago(now - since)} `}${r.lastError ? `last error: ${r.lastError}` : ''}`.trimEnd();
+      io.out(
+        parked.length === 0
+          ? 'Parked: none.'
+          : `Parked (${parked.length}): not sent until retried (\`patchbot outbox retry SUBJECT|--all\`)`,
+      );
+      for (const r of parked) io.out(line(r, r.parkedAt));
+      io.out(
+        waiting.length === 0
+          ? 'Waiting: none.'
+          : `Waiting (${waiting.length}): due to Slack, most urgent first`,
+      );
+      for (const r of waiting) io.out(line(r, r.pendingSince));
+      return 0;
+    },
+  },
+  'outbox retry': {
+    synopsis: 'outbox retry SUBJECT | --all',
+    summary: 'put parked messages back in the queue (a running bot sends them within seconds)',
+    options: { all: { type: 'boolean' } },
+    positionals: [0, 1],
+    run({ values, positionals, io }) {
+      const subject = positionals[0];
+      if (!subject === !values.all)
+        throw new Fatal('name one SUBJECT (see `patchbot outbox`) or give --all', 2);
+      const n = withDb((db) => unpark(db, Date.now(), subject));
+      if (subject && n === 0) throw new Fatal(`${subject} is not parked (see \`patchbot outbox\`)`);
+      io.out(`Put ${n} parked message${n === 1 ? '' : 's'} back in the queue.`);
+      return 0;
+    },
+  },
 };
+
+/** "3 min ago", "2 h ago": how long a row has waited. */
+function ago(ms: number): string {
+  const min = Math.max(0, Math.round(ms / 60_000));
+  return min < 120 ? `${min} min ago` : `${Math.round(min / 60)} h ago`;
+}
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 

@@ -37,6 +37,17 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   HEALTH_PORT: port.optional(),
   DATABASE_PATH: z.string().min(1, 'must not be empty').default('./data/patchbot.db'),
+  DELIVERY_CONCURRENCY: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(1, 'must be a whole number from 1 to 100')
+        .max(100, 'must be a whole number from 1 to 100'),
+    )
+    .default(20),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error'], {
       error: 'must be one of trace, debug, info, warn, error',
@@ -55,6 +66,8 @@ export interface Config {
   /** Socket Mode only: where GET /healthz listens (off when unset). HTTP mode serves it on `port`. */
   healthPort: number | undefined;
   databasePath: string;
+  /** How many Slack channels the deliverer serves at once (one call in flight per channel). */
+  deliveryConcurrency: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -87,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     healthPort: e.HEALTH_PORT,
     databasePath: e.DATABASE_PATH,
+    deliveryConcurrency: e.DELIVERY_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,20 +1,21 @@
 import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { DatabaseOpenError, type Db, openDb } from '../db/index.ts';
-import { renderAlert, renderNudge } from './alerts/render.ts';
+import { registerAdmin } from './admin/listeners.ts';
+import { registerAlerts } from './alerts/listeners.ts';
+import { registerCompetence } from './competence/listeners.ts';
 import type { Config } from './config.ts';
+import { registerCover } from './cover/listeners.ts';
 import type { Deps } from './deps.ts';
-import { registerEscalation } from './escalation/listeners.ts';
-import { renderEscalation, renderPatchNote } from './escalation/render.ts';
+import { medIssueOpener, registerEscalation } from './escalation/listeners.ts';
 import { Fatal, oneLine } from './fatal.ts';
 import { checkHealth } from './health.ts';
+import { registerHome } from './home/listeners.ts';
+import { hub, jobs, setupGuards, subjectsAt, threadOfVisit } from './hub.ts';
+import { Scheduler } from './jobs/scheduler.ts';
 import { createLog, errorFields, type Log } from './log.ts';
 import { registerPopback } from './popback/listeners.ts';
-import { renderCard } from './popback/service.ts';
-import { renderDigest } from './rota/digest.ts';
 import { registerRota } from './rota/listeners.ts';
-import { renderTakeover } from './rota/service.ts';
-import { Scheduler } from './scheduler.ts';
 import {
   type BotIdentity,
   badTokenFatal,
@@ -24,28 +25,29 @@ import {
   type SlackApp,
   whoAmI,
 } from './slack/app.ts';
+import { registerDedupe } from './slack/dedupe.ts';
 import { Deliverer, type DelivererOptions } from './slack/deliverer.ts';
-import type { RendererEntry } from './slack/outbox.ts';
 import { type Clock, systemClock } from './time.ts';
 
-/** The composition root: config → db → Slack app → deliverer (→ jobs). Thin: it only wires. */
+export { importRosterWithVisits } from './hub.ts';
 
-/** Which renderer draws which subject. Subjects are named `<prefix><ids>` by the services. */
-export const renderers: RendererEntry[] = [
-  { prefix: 'popback:', render: renderCard },
-  { prefix: 'digest:', render: renderDigest },
-  { prefix: 'takeover:', render: renderTakeover },
-  { prefix: 'alert:', render: renderAlert },
-  { prefix: 'nudge:', render: renderNudge },
-  { prefix: 'esc:', render: renderEscalation },
-  { prefix: 'escpatch:', render: renderPatchNote },
-];
+/**
+ * The composition root: config → db → Slack app → reactions → jobs → deliverer. Thin: it only wires.
+ * Visits are the hub; every capability's reaction to a visit change is handed in here, so imports run
+ * one way: features → visits → patches → db.
+ */
 
 /** Every slash command, action, view and shortcut the app serves (the manifest test reads these). */
 export function registerListeners(app: App, deps: Deps): void {
+  registerDedupe(app, deps);
   registerPopback(app, deps);
-  registerRota(app, deps);
-  registerEscalation(app, deps);
+  registerRota(app, deps, medIssueOpener(deps));
+  registerAlerts(app, deps);
+  registerEscalation(app, deps, threadOfVisit);
+  registerHome(app, deps);
+  registerAdmin(app, deps, setupGuards);
+  registerCompetence(app, deps);
+  registerCover(app, deps);
 }
 
 export interface Patchbot {
@@ -68,39 +70,55 @@ export function createPatchbot(
     identity?: BotIdentity;
     delivery?: DelivererOptions;
     deliveryPollMs?: number;
-    /** Cron expression of the jobs tick; `false` leaves ticking to the caller (tests, demo). */
-    schedule?: string | false;
+    /** `false` leaves ticking to the caller (tests, demo): no timers. */
+    schedule?: boolean;
   } = {},
 ): Patchbot {
   const log = opts.log ?? createLog(config.logLevel);
   const db = opts.db ?? openDb(config.databasePath);
   const clock = opts.clock ?? systemClock;
   const deliverer = new Deliverer(
-    { db, client: createDeliveryClient(config, log), clock, log, renderers },
-    opts.delivery ?? {},
+    { db, client: createDeliveryClient(config, log), clock, log, subjects: subjectsAt(clock) },
+    { concurrency: config.deliveryConcurrency, ...opts.delivery },
   );
-  const deps: Deps = { db, clock, log, deliverer };
+  let scheduler: Scheduler | undefined;
+  const deps: Deps = {
+    db,
+    clock,
+    log,
+    hub,
+    wake() {
+      deliverer.kick();
+      scheduler?.poke();
+    },
+  };
+  // The channel job calls Slack from a tick: its own client, with no retries (the job retries).
+  const channels = createDeliveryClient(config, log);
+  scheduler = new Scheduler(
+    { db, clock, log, afterTick: () => deliverer.kick() },
+    jobs(deps, { client: channels }),
+  );
   const slack = createSlackApp(config, log, opts.identity);
   registerListeners(slack.app, deps);
-  const scheduler = new Scheduler(deps, opts.schedule || undefined);
   const startedAt = clock.now();
-  const health = () => checkHealth({ db, clock, startedAt, lastTickAt: () => scheduler.lastTickAt });
+  const sched = scheduler;
+  const health = () => checkHealth({ db, clock, startedAt, lastTickAt: () => sched.lastTickAt });
   return {
     deps,
     db,
     slack,
     deliverer,
-    scheduler,
+    scheduler: sched,
     async start() {
       const started = await slack.start(health);
       deliverer.start(opts.deliveryPollMs ?? 5000);
-      if (opts.schedule !== false) scheduler.start();
+      if (opts.schedule !== false) sched.start();
       return started;
     },
     async stop() {
       await slack.stop();
       await slack.settled();
-      await scheduler.stop();
+      await sched.stop();
       await deliverer.stop();
     },
   };

@@ -23,6 +23,11 @@
 export interface TextOptions {
   /** Allow line breaks (LF or CR LF) and tabs, as in a note. Default: one line. */
   multiline?: boolean;
+  /**
+   * Allow the zero width joiner that builds emoji such as 👩‍⚕️ (what people type on a phone into a
+   * reason or a note). Names never allow it: a joiner is how look-alike names are made.
+   */
+  emoji?: boolean;
 }
 
 const NAMES: Record<number, string> = {
@@ -101,6 +106,7 @@ export function textProblem(value: string, opts: TextOptions = {}): string | nul
       return `contains a lone surrogate (${describeCodePoint(cp)}), half of a character that was cut in two`;
     }
     if (multiline && (cp === 0x0a || cp === 0x09)) continue;
+    if (opts.emoji && cp === 0x200d) continue;
     if (multiline && cp === 0x0d && value.charCodeAt(i + 1) === 0x0a) continue;
     if (!multiline && isLineBreak(cp)) return 'must be one line';
     if (isControl(cp)) return `contains a control character (${describeCodePoint(cp)})`;

@@ -63,7 +63,7 @@ describe('patchbot help and mistakes', () => {
       expect(code).toBe(0);
       expect(err).toEqual([]);
       expect(out[0]).toBe(usageLine);
-      for (const command of ['start', 'import <roster.yml>', 'export escalations', 'help']) {
+      for (const command of ['start', 'import <roster.yml>', 'export escalations', 'export visits', 'help']) {
         expect(out.some((line) => line.trimStart().startsWith(command))).toBe(true);
       }
     }
@@ -87,6 +87,7 @@ describe('patchbot help and mistakes', () => {
       ['start', '--help'],
       ['import', '-h'],
       ['export', 'escalations', '--help'],
+      ['export', 'visits', '--help'],
     ]) {
       const { code, out, err } = await cli(...argv);
       expect(code).toBe(0);
@@ -110,7 +111,7 @@ describe('patchbot help and mistakes', () => {
     });
     expect(await cli('export')).toMatchObject({
       code: 2,
-      err: ['patchbot export: say which: escalations (see `patchbot help`)'],
+      err: ['patchbot export: say which: escalations, visits (see `patchbot help`)'],
     });
   });
 
@@ -146,6 +147,19 @@ describe('patchbot import', () => {
       err: [],
     });
     expect(dump(dbPath)).toEqual(rows);
+  });
+
+  it('goes ahead when key workers are not signed off for tasks their clients need, and says so', async () => {
+    const team = join(import.meta.dirname, 'competence', 'fixtures', 'team.yml');
+    const { code, out, err } = await cli('import', team);
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.slice(1)).toEqual([
+      '  warning: client P07-01: key worker U0ALICE1 is not signed off for Insulin injection (never signed off), which its visits need',
+      '  warning: client P07-02: key worker U0BOB0001 is not signed off for Eye drops (never signed off), which its visits need',
+      '  (sign them off with /competence in Slack; until then the supervisors are told the day before each such visit)',
+    ]);
+    expect(dump(dbPath).plan_tasks).toHaveLength(2);
   });
 
   it('refuses an invalid roster with exit 1, one line per problem with its path, and changes nothing', async () => {
@@ -208,5 +222,52 @@ describe('patchbot start', () => {
       '  SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret)',
     ]);
     expect(err.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('patchbot outbox', () => {
+  it('lists parked and waiting messages with their last errors, and retry puts parked ones back', async () => {
+    expect((await cli('import', ROSTER)).code).toBe(0);
+    const sqlite = new Database(dbPath);
+    const now = Date.now();
+    const insert = sqlite.prepare(
+      `insert into slack_messages (subject, channel, want_rev, done_rev, next_attempt_at, created_at, pending_since, parked_at, last_error, priority)
+       values (?, ?, 1, 0, ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run(
+      'esc:7',
+      'C0SUPERV1',
+      now,
+      now - 600_000,
+      now - 600_000,
+      now - 300_000,
+      'render_failed: TypeError',
+      0,
+    );
+    insert.run('alert:3', 'C0PATCH07', now, now - 120_000, now - 120_000, null, 'service_unavailable', 1);
+    sqlite.close();
+
+    const listed = await cli('outbox');
+    expect(listed.code).toBe(0);
+    expect(listed.out[0]).toBe('Parked (1): not sent until retried (`patchbot outbox retry SUBJECT|--all`)');
+    expect(listed.out[1]).toMatch(/^ {2}esc:7 +C0SUPERV1 +5 min ago last error: render_failed: TypeError$/);
+    expect(listed.out).toContain('Waiting (1): due to Slack, most urgent first');
+    expect(listed.out.at(-1)).toMatch(/^ {2}alert:3 +C0PATCH07 +2 min ago last error: service_unavailable$/);
+
+    expect(await cli('outbox', 'retry')).toMatchObject({
+      code: 2,
+      err: ['patchbot outbox retry: name one SUBJECT (see `patchbot outbox`) or give --all'],
+    });
+    expect(await cli('outbox', 'retry', 'alert:3')).toMatchObject({
+      code: 1,
+      err: ['patchbot outbox retry: alert:3 is not parked (see `patchbot outbox`)'],
+    });
+    expect(await cli('outbox', 'retry', 'esc:7')).toMatchObject({
+      code: 0,
+      out: ['Put 1 parked message back in the queue.'],
+    });
+    const after = await cli('outbox');
+    expect(after.out[0]).toBe('Parked: none.');
+    expect(after.out).toContain('Waiting (2): due to Slack, most urgent first');
   });
 });

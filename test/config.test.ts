@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       port: 8080,
       healthPort: undefined,
       databasePath: '/var/lib/patchbot/patchbot.db',
+      deliveryConcurrency: 20,
       logLevel: 'debug',
     });
   });
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
         port: 3000,
         healthPort: undefined,
         databasePath: './data/patchbot.db',
+        deliveryConcurrency: 20,
         logLevel: 'info',
       },
     );

@@ -10,7 +10,7 @@ describe('/healthz', () => {
   it('is 200 while ticks complete and Slack keeps up', () => {
     const db = openDb(':memory:');
     const clock = new ManualClock(t0);
-    markDue(db, { subject: 'alert:1', channel: 'C1' }, t0);
+    markDue(db, { subject: 'alert:1', channel: 'C1', priority: 1 }, t0);
     clock.advance(4 * MINUTE);
     const r = checkHealth({ db, clock, startedAt: t0, lastTickAt: () => t0 + 3 * MINUTE });
     expect(r).toEqual({
@@ -28,9 +28,9 @@ describe('/healthz', () => {
   it('is 503 when a message has waited more than 5 minutes', () => {
     const db = openDb(':memory:');
     const clock = new ManualClock(t0);
-    markDue(db, { subject: 'alert:1', channel: 'C1' }, t0);
+    markDue(db, { subject: 'alert:1', channel: 'C1', priority: 1 }, t0);
     // A later change to the same message does not reset how long Slack has been behind it.
-    markDue(db, { subject: 'alert:1', channel: 'C1' }, t0 + 4 * MINUTE);
+    markDue(db, { subject: 'alert:1', channel: 'C1', priority: 1 }, t0 + 4 * MINUTE);
     clock.advance(5 * MINUTE + 1000);
     const r = checkHealth({ db, clock, startedAt: t0, lastTickAt: () => clock.now() });
     expect(r.status).toBe(503);

@@ -4,6 +4,8 @@ import { App } from '@slack/bolt';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { openDb } from '../db/index.ts';
+import { parsePatchArgs } from '../src/admin/model.ts';
+import { parseCompetenceArgs } from '../src/competence/model.ts';
 import type { Config } from '../src/config.ts';
 import { silentLog } from '../src/log.ts';
 import { createPatchbot } from '../src/main.ts';
@@ -108,11 +110,11 @@ describe('manifest.yml: structure', () => {
     ]);
     // Over HTTP, every command and interactivity need a request URL.
     expect(changed('settings.socket_mode_enabled', false)).toEqual([
-      'features.slash_commands.0.url: is required unless Socket Mode is on',
-      'features.slash_commands.1.url: is required unless Socket Mode is on',
-      'features.slash_commands.2.url: is required unless Socket Mode is on',
-      'features.slash_commands.3.url: is required unless Socket Mode is on',
+      ...(manifest.features?.slash_commands ?? []).map(
+        (_, i) => `features.slash_commands.${i}.url: is required unless Socket Mode is on`,
+      ),
       'settings.interactivity.request_url: is required when interactivity is on, unless Socket Mode is on',
+      'settings.event_subscriptions.request_url: is required when events are subscribed, unless Socket Mode is on',
     ]);
   });
 
@@ -124,12 +126,17 @@ describe('manifest.yml: structure', () => {
     expect(manifest.settings?.event_subscriptions?.request_url).toBeUndefined();
   });
 
-  it('has the message shortcut that raises a medication issue', () => {
+  it('has the message shortcut that raises a medication issue, and the global one for sign-offs', () => {
     expect(manifest.features?.shortcuts).toEqual([
       expect.objectContaining({
         type: 'message',
         callback_id: 'raise_medissue',
         name: 'Raise medication issue',
+      }),
+      expect.objectContaining({
+        type: 'global',
+        callback_id: 'competence_signoff',
+        name: 'Sign off a competence',
       }),
     ]);
   });
@@ -147,6 +154,7 @@ const CONFIG: Config = {
   port: 0,
   healthPort: undefined,
   databasePath: ':memory:',
+  deliveryConcurrency: 20,
   logLevel: 'error',
 };
 
@@ -271,7 +279,7 @@ describe('manifest.yml vs the listeners the app registers', () => {
     expect(reg.command).toContain('/popback');
     expect(reg.action.length).toBeGreaterThan(5);
     expect(reg.view.length).toBeGreaterThan(2);
-    expect(reg.shortcut).toHaveLength(1);
+    expect(reg.shortcut).toHaveLength(2);
     // Both forms are read: a string id and a { callback_id, type } constraint.
     expect(actionIdOf('x')).toBe('x');
     expect(actionIdOf({ action_id: 'x', block_id: 'b' })).toBe('x');
@@ -302,6 +310,11 @@ describe('manifest.yml vs the listeners the app registers', () => {
     expect(sorted(served)).toEqual(sorted(events?.bot_events ?? []));
     expect(events?.user_events ?? []).toEqual([]);
     expect(events?.metadata_subscriptions ?? []).toEqual([]);
+  });
+
+  it('listens for app_home_opened, so the Home tab is on (a Home is published to each person who opens it)', () => {
+    expect(reg.event.map((e) => nameOf('event', e))).toContain('app_home_opened');
+    expect(manifest.features?.app_home?.home_tab_enabled).toBe(true);
   });
 
   it('registers no message, options or function listeners (extend this test if it starts to)', () => {
@@ -378,7 +391,7 @@ describe('manifest.yml vs the listeners the app registers', () => {
  *   metadata.message:read scope (https://docs.slack.dev/reference/scopes/metadata.message.read) is for
  *   the message_metadata_* events ("Subscribe specifically to metadata via the Events API"), which
  *   patchbot does not subscribe to. So manifest.yml no longer asks for metadata.message:read.
- * - The takeover note (src/rota/service.ts, `takeover:` subjects) is a chat.postMessage whose channel
+ * - The takeover note (src/rota/digest.ts, `takeover:` subjects) is a chat.postMessage whose channel
  *   is the person's user id: chat:write only. im:write is what conversations.open needs
  *   (https://docs.slack.dev/reference/methods/conversations.open), and patchbot never calls it, so
  *   manifest.yml no longer asks for im:write. A bot's DM with a person is its App Home Messages tab,
@@ -403,6 +416,12 @@ const METHOD_SCOPES: Record<string, readonly string[]> = {
   'conversations.open': ['im:write'],
   'conversations.create': ['channels:manage', 'groups:write'],
   'conversations.invite': ['channels:manage', 'groups:write'],
+  // https://docs.slack.dev/reference/methods/conversations.kick: channels:manage (public), groups:write
+  // (private); patch channels may be either.
+  'conversations.kick': ['channels:manage', 'groups:write'],
+  // https://docs.slack.dev/reference/methods/conversations.list: the :read scope of each type listed;
+  // src/admin/channels.ts lists public channels only (types=public_channel) → channels:read.
+  'conversations.list': ['channels:read'],
   'users.info': ['users:read'],
   'views.open': [],
   'views.update': [],
@@ -555,8 +574,8 @@ describe('manifest.yml: bot scopes vs the Web API methods src/ calls', () => {
 
   it('the takeover note goes to a person, so the Messages tab is on (read-only: the bot reads no DMs)', () => {
     // The note's channel is the previous assignee's user id: chat.postMessage puts it in the app's DM.
-    expect(source('src/rota/service.ts')).toMatch(
-      /markDue\(\s*tx,\s*\{\s*subject:\s*`takeover:[^`]*`,\s*channel:\s*v\.assignee\b/,
+    expect(source('src/rota/digest.ts')).toMatch(
+      /markDue\(\s*tx,\s*\{\s*subject:\s*takeoverSubject\([^)]*\),\s*channel:\s*before\b/,
     );
     expect(manifest.features?.app_home).toEqual(
       expect.objectContaining({ messages_tab_enabled: true, messages_tab_read_only_enabled: true }),
@@ -580,7 +599,7 @@ const hintOf = (command: string): string => {
 };
 
 /** The commands whose hint is checked below; a new command must add its check. */
-const HINT_CHECKED = ['/popback', '/rota', '/medissue', '/oncall'];
+const HINT_CHECKED = ['/popback', '/rota', '/medissue', '/oncall', '/patch', '/competence', '/cover'];
 
 describe('manifest.yml: usage hints vs the parsers', () => {
   it('every command has a usage hint, and a check below', () => {
@@ -665,11 +684,62 @@ describe('manifest.yml: usage hints vs the parsers', () => {
     });
   });
 
+  describe('/patch', () => {
+    const { groups, rest } = hintGroups(hintOf('/patch'));
+
+    it('the hint is one optional group: setup, new NAME, or a client name', () => {
+      expect(rest).toBe('');
+      expect(groups).toEqual([['setup', 'new NAME', 'client name']]);
+    });
+
+    it('parsePatchArgs reads each alternative the hint offers, and nothing as the set-up', () => {
+      expect(parsePatchArgs('')).toEqual({ kind: 'show', client: null });
+      expect(parsePatchArgs('setup')).toEqual({ kind: 'setup' });
+      expect(parsePatchArgs('new Westbury Central')).toEqual({ kind: 'new', name: 'Westbury Central' });
+      expect(parsePatchArgs('Mrs P')).toEqual({ kind: 'show', client: 'Mrs P' });
+    });
+
+    it('the handler hands the typed text to parsePatchArgs', () => {
+      expect(functionBody(source('src/admin/listeners.ts'), 'patchCommand')).toMatch(
+        /parsePatchArgs\(\w*\(?command\.text\)?\)/,
+      );
+    });
+  });
+
+  describe('/competence', () => {
+    it('the hint is one optional person, and Slack escapes the mention so it arrives with its id', () => {
+      expect(hintGroups(hintOf('/competence'))).toEqual({ groups: [['@person']], rest: '' });
+      const command = manifest.features?.slash_commands?.find((c) => c.command === '/competence');
+      expect(command?.should_escape).toBe(true);
+    });
+
+    it('parseCompetenceArgs reads nothing, and an escaped @-mention with or without its name', () => {
+      expect(parseCompetenceArgs('')).toEqual({ kind: 'none' });
+      expect(parseCompetenceArgs(' <@U0BOB0001|bob> ')).toEqual({ kind: 'user', userId: 'U0BOB0001' });
+      expect(parseCompetenceArgs('<@W0BOB0001>')).toEqual({ kind: 'user', userId: 'W0BOB0001' });
+      // Unescaped words (a manifest with should_escape off) are not a person.
+      expect(parseCompetenceArgs('@bob')).toEqual({ kind: 'bad' });
+      expect(parseCompetenceArgs('<@U0BOB0001> <@U0CAROL1>')).toEqual({ kind: 'bad' });
+      expect(functionBody(source('src/competence/listeners.ts'), 'competenceCommand')).toMatch(
+        /parseCompetenceArgs\(command\.text\)/,
+      );
+    });
+  });
+
   describe('/oncall', () => {
     it('the hint says it takes no options, and the handler reads no text', () => {
       expect(hintGroups(hintOf('/oncall'))).toEqual({ groups: [], rest: '(no options)' });
       const body = functionBody(source('src/escalation/listeners.ts'), 'onCallCommand');
       expect(body).not.toMatch(/\bcommand\b/);
+    });
+  });
+
+  describe('/cover', () => {
+    it('the hint says it takes no options, and the handler reads no text (the form asks)', () => {
+      expect(hintGroups(hintOf('/cover'))).toEqual({ groups: [], rest: '(no options)' });
+      const body = functionBody(source('src/cover/listeners.ts'), 'coverCommand');
+      expect(body).toMatch(/command\.trigger_id/);
+      expect(body).not.toMatch(/command\.text/);
     });
   });
 });

@@ -17,6 +17,6 @@ describe('the jobs tick', () => {
     expect(third).toBeNull();
     await h.settle();
     expect(h.fake.messages('C0PATCH07').filter((m) => m.text.startsWith('Rota for'))).toHaveLength(1);
-    expect(await h.bot.scheduler.tick()).toMatchObject({ created: 0, digests: 0 });
+    expect(await h.bot.scheduler.tick()).toMatchObject({ visits: 0, digests: 0 });
   });
 });

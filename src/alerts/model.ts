@@ -78,3 +78,78 @@ export function popbackDue(
   if (p.nudgedAt === null) return now >= nudgeAt ? 'nudge' : null;
   return now >= escalateAt ? 'escalate' : null;
 }
+
+/** A visit check older than this is history: no late or missed alert any more (after long downtime). */
+export const LOOKBACK_MS = 24 * 60 * MINUTE;
+
+/** What the next alert check of a visit needs to know. */
+export interface CheckFacts {
+  kind: 'popback' | 'shopping' | 'social' | 'fixed';
+  status: string;
+  startsAt: number | null;
+  minutes: number | null;
+  timeCritical: boolean;
+  alertLevel: 'late' | 'missed' | null;
+  arrivedAt: number | null;
+  /** Flexible visits: how many carers have claimed it. */
+  carers: number;
+  urgency: 'asap' | 'hour' | 'by' | 'today' | null;
+  createdAt: number;
+  nudgedAt: number | null;
+  escalatedAt: number | null;
+}
+
+function popbackFacts(v: CheckFacts): PopbackFacts {
+  return {
+    urgency: v.urgency ?? 'asap',
+    createdAt: v.createdAt,
+    dueAt: v.startsAt ?? v.createdAt,
+    nudgedAt: v.nudgedAt,
+  };
+}
+
+/**
+ * The next instant something can happen to a visit by the clock alone, or null for never: a fixed
+ * visit's late or missed threshold while nobody has checked in; an unclaimed flexible visit's
+ * re-announcement or escalation. Stored on the visit (`alert_due_at`), so the jobs ask only what is due.
+ */
+export function nextCheck(v: CheckFacts, levels: readonly Thresholds[], zone: string): number | null {
+  if (v.status !== 'open') return null;
+  if (v.kind === 'fixed') {
+    if (v.arrivedAt !== null || v.startsAt === null || v.alertLevel === 'missed') return null;
+    const t = visitThresholds(levels, { minutes: v.minutes ?? 0, timeCritical: v.timeCritical });
+    const missed = v.startsAt + t.missedMinutes * MINUTE;
+    if (v.alertLevel === 'late') return missed;
+    return Math.min(missed, v.startsAt + t.lateMinutes * MINUTE);
+  }
+  if (v.carers > 0 || v.escalatedAt !== null) return null;
+  const { nudgeAt, escalateAt } = popbackSchedule(popbackFacts(v), levels, zone);
+  return v.nudgedAt === null ? nudgeAt : escalateAt;
+}
+
+/** What is due for a visit at `now`: the transition the clock makes, or null. */
+export function dueTransition(
+  v: CheckFacts,
+  levels: readonly Thresholds[],
+  zone: string,
+  now: number,
+): 'late' | 'missed' | 'nudge' | 'unclaimed' | null {
+  if (v.status !== 'open') return null;
+  if (v.kind === 'fixed') {
+    if (v.arrivedAt !== null || v.startsAt === null) return null;
+    if (now - v.startsAt > LOOKBACK_MS) return null;
+    return fixedVisitDue(
+      {
+        startsAt: v.startsAt,
+        minutes: v.minutes ?? 0,
+        timeCritical: v.timeCritical,
+        alertLevel: v.alertLevel,
+      },
+      levels,
+      now,
+    );
+  }
+  if (v.carers > 0 || v.escalatedAt !== null) return null;
+  const step = popbackDue(popbackFacts(v), levels, zone, now);
+  return step === 'escalate' ? 'unclaimed' : step;
+}

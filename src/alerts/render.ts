@@ -1,9 +1,9 @@
 import type { Db } from '../../db/index.ts';
-import { assistantsOf, providerSettings } from '../patches/store.ts';
-import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../popback/model.ts';
+import { assistantsOf, providerSettings, taskNames } from '../patches/store.ts';
 import { POPBACK_ACTIONS } from '../popback/views.ts';
 import type { Renderer } from '../slack/outbox.ts';
 import { localTime } from '../time.ts';
+import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../visits/model.ts';
 import { loadVisit, type VisitRecord } from '../visits/store.ts';
 import { type AlertData, alertMessage, missedCall, nudgeMessage, type UnclaimedData } from './views.ts';
 
@@ -35,7 +35,16 @@ function alertData(db: Db, rec: VisitRecord): AlertData | null {
     onWayBy: v.onWayBy,
     onWayAt: v.onWayAt,
     zone: providerSettings(db).timezone,
+    tasks: tasksOf(db, v.requiredTasks),
   };
+}
+
+/** The visit's required task codes (`insulin,eye_drops`) as the set-up names them. */
+function tasksOf(db: Db, stored: string): string[] {
+  const codes = stored.split(',').filter((c) => c !== '');
+  if (codes.length === 0) return [];
+  const names = taskNames(db);
+  return codes.map((c) => names.get(c) ?? c);
 }
 
 function withAlert(db: Db, subject: string) {

@@ -29,6 +29,8 @@ export interface AlertData {
   onWayBy: string | null;
   onWayAt: number | null;
   zone: string;
+  /** The delegated health tasks the visit needs, by name. */
+  tasks?: string[];
 }
 
 const minutesLate = (a: AlertData) => Math.max(0, Math.round(((a.arrivedAt ?? 0) - a.startsAt) / MINUTE));
@@ -37,6 +39,7 @@ function visitLine(a: AlertData): string {
   const flags = [
     a.timeCritical ? ':pill: time-critical' : '',
     a.carers > 1 ? `:busts_in_silhouette: ${a.carers} carers` : '',
+    a.tasks?.length ? `:stethoscope: ${a.tasks.map((t) => esc(clip(t, 60))).join(', ')}` : '',
   ]
     .filter(Boolean)
     .join(' · ');

@@ -12,9 +12,9 @@ import type {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import { alertSubject } from '../alerts/service.ts';
 import type { Deps } from '../deps.ts';
 import { errorFields } from '../log.ts';
+import { matchClient } from '../patches/model.ts';
 import {
   activeClients,
   activePatches,
@@ -24,13 +24,12 @@ import {
   oncallShifts,
   providerSettings,
 } from '../patches/store.ts';
-import { matchClient } from '../popback/model.ts';
-import { cardSubject } from '../popback/service.ts';
-import { digestSubject } from '../rota/digest.ts';
-import { rotaHooks } from '../rota/listeners.ts';
 import { answerPrivately } from '../slack/answer.ts';
-import { getOutboxRow } from '../slack/outbox.ts';
+import { esc } from '../slack/blocks.ts';
+import { claimSubmission, forgetSubmission } from '../slack/dedupe.ts';
+import { FORM_NOT_OPENED } from '../slack/modal.ts';
 import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
+import { normalizeText, textProblem } from '../text.ts';
 import { localTime } from '../time.ts';
 import { loadVisit } from '../visits/store.ts';
 import { onCallAt, onCallNext } from './oncall.ts';
@@ -56,15 +55,46 @@ import {
 const NOT_A_PATCH =
   '`/medissue` raises a medication problem (missed dose, refusal, wrong dose, ran out, side effect) with the on-call supervisor. Use it in your patch channel';
 
+/**
+ * What the form carries in private_metadata. Only the patch is taken on trust (and checked against
+ * the team); its channel is read from the database, and a visit must be one of that patch's.
+ */
 const Meta = z.object({
   patchId: z.number().int().positive(),
   channelId: z.string().min(1),
   visitId: z.number().int().positive().optional(),
-  threadTs: z.string().optional(),
+  threadTs: z
+    .string()
+    .regex(/^\d{1,12}\.\d{1,8}$/)
+    .optional(),
   source: z.enum(['command', 'button', 'shortcut']),
 });
 
-export function registerEscalation(app: App, deps: Deps): void {
+/** Where a visit's issue is told in the patch channel: the thread of its alert, card or digest (handed in). */
+export type ThreadOfVisit = (db: Deps['db'], visitId: number) => { subject: string } | undefined;
+
+const WhatValue = z.enum(Object.keys(WHAT_LABEL) as [keyof typeof WHAT_LABEL]);
+const OutcomeValue = z.enum(Object.keys(OUTCOME_LABEL) as [keyof typeof OUTCOME_LABEL]);
+
+/** The rota's menu opens the medication issue form for one of its visits through this. */
+export function medIssueOpener(deps: Deps) {
+  return async ({
+    triggerId,
+    visitId,
+    userId,
+    client,
+  }: {
+    triggerId: string;
+    visitId: number;
+    userId: string;
+    client: WebClient;
+  }): Promise<Answer> => {
+    const text = await openForVisit(deps, client, triggerId, visitId, userId);
+    return text ? { ok: false, text } : { ok: true };
+  };
+}
+
+export function registerEscalation(app: App, deps: Deps, threadOfVisit: ThreadOfVisit): void {
   app.command('/medissue', (args) => medIssueCommand(deps, args));
   app.command('/oncall', (args) => onCallCommand(deps, args));
   app.shortcut<MessageShortcut>({ callback_id: MEDISSUE_SHORTCUT, type: 'message_action' }, (args) =>
@@ -72,17 +102,13 @@ export function registerEscalation(app: App, deps: Deps): void {
   );
   app.action<BlockAction<ButtonAction>>(ESC_ACTIONS.open, (args) => medIssueButton(deps, args));
   app.view<ViewSubmitAction>({ callback_id: MEDISSUE_CALLBACK, type: 'view_submission' }, (args) =>
-    submitMedIssue(deps, args),
+    submitMedIssue(deps, threadOfVisit, args),
   );
   app.action<BlockAction<ButtonAction>>(ESC_ACTIONS.acknowledge, (args) => pressAcknowledge(deps, args));
   app.action<BlockAction<ButtonAction>>(ESC_ACTIONS.resolve, (args) => pressResolve(deps, args));
   app.view<ViewSubmitAction>({ callback_id: RESOLVE_CALLBACK, type: 'view_submission' }, (args) =>
     submitResolve(deps, args),
   );
-  rotaHooks.openMedIssue = async (d, { triggerId, visitId, userId, client }) => {
-    const text = await openForVisit(d, client, triggerId, visitId, userId);
-    return text ? { ok: false, text } : { ok: true };
-  };
 }
 
 type Answer = { ok: true } | { ok: false; text: string };
@@ -134,7 +160,7 @@ async function openModal(
     return null;
   } catch (err) {
     log.error('medissue.modal_failed', { patch: patch.id, user: args.userId, ...errorFields(err) });
-    return 'Slack did not open the form in time. Please try again.';
+    return FORM_NOT_OPENED;
   }
 }
 
@@ -203,18 +229,9 @@ async function medIssueButton(
   if (text) await answerPrivately(respond, text);
 }
 
-/** The patch-channel thread a visit's issue is told in: its alert, its card, or the day's digest. */
-function threadOfVisit(deps: Deps, visitId: number): { subject: string } | undefined {
-  const rec = loadVisit(deps.db, visitId);
-  if (!rec) return undefined;
-  const candidates = [alertSubject(visitId), cardSubject(visitId)];
-  if (rec.visit.occursOn) candidates.push(digestSubject(rec.patch.id, rec.visit.occursOn));
-  const subject = candidates.find((s) => getOutboxRow(deps.db, s));
-  return subject ? { subject } : undefined;
-}
-
 async function submitMedIssue(
   deps: Deps,
+  threadOfVisit: ThreadOfVisit,
   { ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ) {
   const { db, log } = deps;
@@ -227,19 +244,28 @@ async function submitMedIssue(
     return;
   }
   const userId = body.user.id;
-  const state = ViewState.parse(view.state.values, 'value');
+  const state = ViewState.of(view, 'value');
   const clientId = idOf(state.option('client'));
-  const what = state.option('what');
-  const note = state.text('note').trim();
+  const what = WhatValue.safeParse(state.option('what'));
+  const note = normalizeText(state.text('note').trim());
+  const noteProblem = textProblem(note, { multiline: true, emoji: true });
   const errors: Record<string, string> = {};
   const clients = activeClients(db, m.patchId);
   if (clientId === null) errors.client = 'Choose the client.';
   else if (!clients.some((c) => c.id === clientId)) errors.client = 'That client is no longer in this patch.';
-  if (!what || !(what in WHAT_LABEL)) errors.what = 'Choose what happened.';
+  if (!what.success) errors.what = 'Choose what happened.';
   if (note.length > NOTE_MAX) errors.note = `Keep the note to ${NOTE_MAX} characters (it is ${note.length}).`;
+  else if (noteProblem) errors.note = `This note ${noteProblem}: please type it again.`;
+  const patch = getPatch(db, m.patchId);
+  if (!patch || (m.visitId !== undefined && loadVisit(db, m.visitId)?.patch.id !== m.patchId))
+    errors.client = 'This form is out of date. Close it and start again.';
   if (!isPatchTeam(db, m.patchId, userId)) errors.client = "You are not in this patch's team.";
-  if (Object.keys(errors).length > 0) {
+  if (Object.keys(errors).length > 0 || !patch) {
     await ack({ response_action: 'errors', errors });
+    return;
+  }
+  if (!claimSubmission(db, body, deps.clock.now())) {
+    await ack(); // the same submission again: it was escalated the first time
     return;
   }
   let id: number;
@@ -247,14 +273,14 @@ async function submitMedIssue(
     const patchThread = m.threadTs
       ? { ts: m.threadTs }
       : m.visitId
-        ? threadOfVisit(deps, m.visitId)
+        ? threadOfVisit(deps.db, m.visitId)
         : undefined;
     id = raiseMedicationIssue(deps, {
       patchId: m.patchId,
-      patchChannel: m.channelId,
+      patchChannel: patch.channelId,
       clientId,
       visitId: m.visitId ?? null,
-      what: what as What,
+      what: what.data as What,
       timeCritical: state.option('time_critical') === 'yes',
       urgency: state.option('urgency') === 'today' ? 'today' : 'now',
       note: note || null,
@@ -264,6 +290,7 @@ async function submitMedIssue(
     });
   } catch (err) {
     log.error('medissue.raise_failed', { patch: m.patchId, user: userId, ...errorFields(err) });
+    forgetSubmission(db, body);
     await ack({
       response_action: 'errors',
       errors: { note: 'Could not save this. Please press Escalate again.' },
@@ -271,11 +298,11 @@ async function submitMedIssue(
     return;
   }
   await ack();
-  deps.deliverer.kick();
+  deps.wake();
   const called = calledNames(deps);
   try {
     await client.chat.postEphemeral({
-      channel: m.channelId,
+      channel: patch.channelId,
       user: userId,
       text: `Escalated to ${called}. You'll see here when a supervisor takes it.`,
     });
@@ -301,7 +328,7 @@ async function pressAcknowledge(
   const result: Answer = id
     ? acknowledge(deps, id, body.user.id)
     : { ok: false, text: 'This escalation no longer exists.' };
-  deps.deliverer.kick();
+  deps.wake();
   if (!result.ok) await answerPrivately(respond, result.text);
 }
 
@@ -326,12 +353,12 @@ async function pressResolve(
   }
   const e = getEscalation(deps.db, id);
   const patch = e ? getPatch(deps.db, e.patchId) : undefined;
-  const summary = `Escalation from *${patch?.name ?? 'a patch'}*, raised at ${e ? localTime(e.raisedAt, providerSettings(deps.db).timezone) : ''}.`;
+  const summary = `Escalation from *${esc(patch?.name ?? 'a patch')}*, raised at ${e ? localTime(e.raisedAt, providerSettings(deps.db).timezone) : ''}.`;
   try {
     await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(id, summary) });
   } catch (err) {
     deps.log.error('escalation.resolve_modal_failed', { escalation: id, ...errorFields(err) });
-    await answerPrivately(respond, 'Slack did not open the form in time. Please try again.');
+    await answerPrivately(respond, FORM_NOT_OPENED);
   }
 }
 
@@ -340,9 +367,11 @@ async function submitResolve(
   { ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ) {
   const meta = parseMetadata(z.object({ escalationId: z.number().int().positive() }), view.private_metadata);
-  const state = ViewState.parse(view.state.values, 'value');
-  const outcome = state.option('outcome');
-  const note = state.text('outcome_note').trim();
+  const state = ViewState.of(view, 'value');
+  const outcomeValue = OutcomeValue.safeParse(state.option('outcome'));
+  const outcome = outcomeValue.success ? outcomeValue.data : null;
+  const note = normalizeText(state.text('outcome_note').trim());
+  const noteProblem = textProblem(note, { multiline: true, emoji: true });
   if (!meta) {
     await ack({
       response_action: 'errors',
@@ -351,21 +380,27 @@ async function submitResolve(
     return;
   }
   const errors: Record<string, string> = {};
-  if (!outcome || !(outcome in OUTCOME_LABEL)) errors.outcome = 'Choose the outcome.';
+  if (!outcome) errors.outcome = 'Choose the outcome.';
   if (outcome === 'other' && !note) errors.outcome_note = 'Say what the outcome was.';
   if (note.length > NOTE_MAX)
     errors.outcome_note = `Keep the note to ${NOTE_MAX} characters (it is ${note.length}).`;
+  else if (noteProblem) errors.outcome_note = `This note ${noteProblem}: please type it again.`;
   if (Object.keys(errors).length > 0) {
     await ack({ response_action: 'errors', errors });
     return;
   }
+  if (!claimSubmission(deps.db, body, deps.clock.now())) {
+    await ack();
+    return;
+  }
   const result = resolve(deps, meta.escalationId, body.user.id, outcome as Outcome, note || null);
   if (!result.ok) {
+    forgetSubmission(deps.db, body);
     await ack({ response_action: 'errors', errors: { outcome: result.text } });
     return;
   }
   await ack();
-  deps.deliverer.kick();
+  deps.wake();
 }
 
 async function onCallCommand(deps: Deps, { ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) {

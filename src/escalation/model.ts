@@ -1,3 +1,4 @@
+import type { ChainConfig } from '../patches/model.ts';
 import { MINUTE } from '../time.ts';
 
 /**
@@ -10,54 +11,13 @@ import { MINUTE } from '../time.ts';
  * un-acknowledge period it goes back to open and the chain restarts from step 0.
  */
 
-export type EscalationKind = 'medication' | 'missed_visit' | 'unclaimed_popback';
+export type EscalationKind = 'medication' | 'missed_visit' | 'unclaimed_popback' | 'uncovered_visit';
 export type EscalationUrgency = 'now' | 'today';
 
 export const STEPS = ['oncall', 'supervisors', 'channel'] as const;
 export type Step = (typeof STEPS)[number];
 
-/** Every duration in minutes. */
-export interface ChainConfig {
-  /** How long a step waits for an acknowledgement before the next step runs. */
-  waits: {
-    nowTimeCritical: number;
-    now: number;
-    today: number;
-    missedVisit: number;
-    unclaimedPopback: number;
-  };
-  /** How many times the three steps run before the chain stops. */
-  rounds: number;
-  /** After an acknowledgement, remind the owner if the issue is not resolved. */
-  reminder: { now: number; today: number };
-  /** After an acknowledgement, un-acknowledge and re-escalate from the first step. */
-  unacknowledge: { now: number; today: number };
-}
-
-export const DEFAULT_CHAIN: ChainConfig = {
-  waits: { nowTimeCritical: 5, now: 10, today: 30, missedVisit: 10, unclaimedPopback: 15 },
-  rounds: 3,
-  reminder: { now: 30, today: 120 },
-  unacknowledge: { now: 60, today: 240 },
-};
-
-/** What a roster (or `provider.settings.escalation`) sets: any subset of a ChainConfig. */
-export interface ChainOverrides {
-  rounds?: number;
-  waits?: Partial<ChainConfig['waits']>;
-  reminder?: Partial<ChainConfig['reminder']>;
-  unacknowledge?: Partial<ChainConfig['unacknowledge']>;
-}
-
-/** `base` (DEFAULT_CHAIN unless given) with every key `overrides` sets replaced. A fresh object. */
-export function mergeChain(overrides: ChainOverrides, base: ChainConfig = DEFAULT_CHAIN): ChainConfig {
-  return {
-    waits: { ...base.waits, ...overrides.waits },
-    rounds: overrides.rounds ?? base.rounds,
-    reminder: { ...base.reminder, ...overrides.reminder },
-    unacknowledge: { ...base.unacknowledge, ...overrides.unacknowledge },
-  };
-}
+export { type ChainConfig, type ChainOverrides, DEFAULT_CHAIN, mergeChain } from '../patches/model.ts';
 
 export interface ChainFacts {
   kind: EscalationKind;
@@ -80,7 +40,8 @@ type Urgent = Pick<ChainFacts, 'kind' | 'urgency' | 'timeCritical'>;
  * Minutes a step waits before the next one runs.
  * - medication, now: `waits.now`; time-critical: `waits.nowTimeCritical` (never longer than `waits.now`);
  * - medication, today: `waits.today`; time-critical: the shorter of `waits.today` and `waits.now`;
- * - a missed visit: `waits.missedVisit`; an unclaimed pop-back: `waits.unclaimedPopback`.
+ * - a missed visit: `waits.missedVisit`; an unclaimed pop-back: `waits.unclaimedPopback`; a visit nobody
+ *   covered: `waits.uncoveredVisit`.
  */
 export function stepWaitMinutes(f: Urgent, cfg: ChainConfig): number {
   const { waits } = cfg;
@@ -89,6 +50,8 @@ export function stepWaitMinutes(f: Urgent, cfg: ChainConfig): number {
       return waits.missedVisit;
     case 'unclaimed_popback':
       return waits.unclaimedPopback;
+    case 'uncovered_visit':
+      return waits.uncoveredVisit;
     case 'medication':
       if (f.urgency === 'now') return f.timeCritical ? Math.min(waits.nowTimeCritical, waits.now) : waits.now;
       return f.timeCritical ? Math.min(waits.today, waits.now) : waits.today;

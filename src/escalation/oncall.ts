@@ -1,4 +1,4 @@
-import type { Weekday } from '../patches/model.ts';
+import type { Shift } from '../patches/model.ts';
 import { addDays, localDate, localInstant, localTime, weekdayOf } from '../time.ts';
 
 /**
@@ -12,19 +12,7 @@ import { addDays, localDate, localInstant, localTime, weekdayOf } from '../time.
  * same kind the lower `position` (earlier in the roster) wins.
  */
 
-export interface Shift {
-  kind: 'weekly' | 'override';
-  /** Weekly: the weekdays the shift starts on. */
-  days?: readonly Weekday[];
-  /** Override: the local date the shift starts on. */
-  date?: string;
-  /** Local `HH:mm`. */
-  from: string;
-  /** Local `HH:mm`, or `24:00`. */
-  to: string;
-  userId: string;
-  position: number;
-}
+export type { Shift } from '../patches/model.ts';
 
 export interface ShiftWindow {
   userId: string;

@@ -1,9 +1,9 @@
 import type { Db } from '../../db/index.ts';
 import { escalationConfig, getPatch, providerSettings } from '../patches/store.ts';
-import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../popback/model.ts';
 import { esc, mention, mentionAll } from '../slack/blocks.ts';
 import type { Renderer } from '../slack/outbox.ts';
 import { localTime } from '../time.ts';
+import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../visits/model.ts';
 import { getVisitRow } from '../visits/store.ts';
 import { clientName, type EscalationRow, firstStep, getEscalation, getEvent } from './store.ts';
 import { OUTCOME_LABEL, type Outcome, type ParentData, parentMessage, WHAT_LABEL } from './views.ts';
@@ -17,7 +17,7 @@ function about(db: Db, e: EscalationRow, zone: string): string {
   if (e.kind === 'medication') {
     const bits = [
       who,
-      e.what ? WHAT_LABEL[e.what] : 'Medication',
+      whatLabel(e.what) ?? 'Medication',
       e.timeCritical ? ':alarm_clock: time-critical medicine' : '',
       e.urgency === 'now' ? 'needs a supervisor *now*' : 'today',
       `raised by ${e.raisedBy ? mention(e.raisedBy) : 'the office'} at ${t(e.raisedAt)}`,
@@ -25,6 +25,12 @@ function about(db: Db, e: EscalationRow, zone: string): string {
     return bits.filter(Boolean).join(' · ');
   }
   const v = e.visitId === null ? undefined : getVisitRow(db, e.visitId);
+  if (e.kind === 'uncovered_visit') {
+    const start = v?.startsAt ? t(v.startsAt) : '';
+    // Raised for the person who asked for cover (cover/), or else the visit's planned carer.
+    const off = e.raisedBy ?? v?.plannedAssignee ?? v?.assignee;
+    return `${who} · ${start} ${esc(v?.purpose ?? '')} (${v?.minutes ?? 0} min) · ${off ? mention(off) : 'its carer'} cannot come and the visit is not covered · starts at ${start}`;
+  }
   if (e.kind === 'missed_visit') {
     const start = v?.startsAt ? t(v.startsAt) : '';
     return `${who} · ${start} ${esc(v?.purpose ?? '')} (${v?.minutes ?? 0} min) · assigned ${v?.assignee ? mention(v.assignee) : 'nobody'} · nobody had checked in by ${t(e.raisedAt)}`;
@@ -38,10 +44,17 @@ function about(db: Db, e: EscalationRow, zone: string): string {
   return `${kind} for ${who}, ${soon}; asked at ${t(v?.createdAt ?? e.raisedAt)}${v?.requestedBy ? ` by ${mention(v.requestedBy)}` : ''}. Nobody has claimed it after a reminder.`;
 }
 
+/** What happened, in words; null for a value that is not one of ours (never an inherited name). */
+function whatLabel(what: string | null): string | null {
+  return what !== null && Object.hasOwn(WHAT_LABEL, what)
+    ? WHAT_LABEL[what as keyof typeof WHAT_LABEL]
+    : null;
+}
+
 /** In mrkdwn: a supervisor's note is escaped; an automatic close's note is the bot's own (mentions). */
 function resolution(e: EscalationRow): string | null {
   if (e.status !== 'resolved') return null;
-  if (e.outcome && e.outcome in OUTCOME_LABEL) {
+  if (e.outcome && Object.hasOwn(OUTCOME_LABEL, e.outcome)) {
     const label = OUTCOME_LABEL[e.outcome as Outcome];
     return e.outcomeNote ? `${label}. ${esc(e.outcomeNote)}` : label;
   }
@@ -113,7 +126,9 @@ function replyText(
       ? 'this medication issue'
       : e.kind === 'missed_visit'
         ? 'this missed visit'
-        : 'this unclaimed pop-back';
+        : e.kind === 'uncovered_visit'
+          ? 'this uncovered visit'
+          : 'this unclaimed pop-back';
   switch (action) {
     case 'step': {
       const who = d.who ?? [];
@@ -159,7 +174,7 @@ export const renderPatchNote: Renderer = (db, subject) => {
   const e = getEscalation(db, Number(subject.split(':')[1]));
   if (!e) return null;
   const client = clientName(db, e.clientId);
-  const head = `:pill: Medication issue for *${esc(client?.name ?? 'a client')}*${e.what ? ` (${WHAT_LABEL[e.what].toLowerCase()})` : ''} escalated to the supervisors${e.raisedBy ? ` by ${mention(e.raisedBy)}` : ''}.`;
+  const head = `:pill: Medication issue for *${esc(client?.name ?? 'a client')}*${whatLabel(e.what) ? ` (${whatLabel(e.what)?.toLowerCase()})` : ''} escalated to the supervisors${e.raisedBy ? ` by ${mention(e.raisedBy)}` : ''}.`;
   const zone = providerSettings(db).timezone;
   const state =
     e.status === 'resolved'

@@ -1,19 +1,23 @@
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
 import type { ServiceDeps } from '../deps.ts';
-import { escalationConfig, oncallShifts, providerSettings, supervisors } from '../patches/store.ts';
-import { markDue, markDueIfExists } from '../slack/outbox.ts';
-import { breathe } from '../time.ts';
+import type { Job } from '../jobs/scheduler.ts';
+import { escalationConfig, getPatch, oncallShifts, providerSettings, supervisors } from '../patches/store.ts';
+import { markDue, markDueIfExists, PRIORITY, type SubjectKind } from '../slack/outbox.ts';
+import { breathe, localTime, MINUTE } from '../time.ts';
 import { isManager } from '../visits/model.ts';
-import { actorFor } from '../visits/store.ts';
+import { notifyActivity, type Reaction } from '../visits/service.ts';
+import { actorFor, firstClientOf, type VisitRow } from '../visits/store.ts';
 import { type ChainAction, type ChainFacts, dueAction, onAcknowledge, onRaise, STEPS } from './model.ts';
 import { onCallAt } from './oncall.ts';
+import { renderEscalation, renderPatchNote } from './render.ts';
 import {
   addEvent,
   dueEscalations,
   type EscalationRow,
   getEscalation,
   insertEscalation,
+  nextEscalationDue,
   openEscalationsOfVisit,
   updateEscalation,
 } from './store.ts';
@@ -89,6 +93,7 @@ function event(
       {
         subject: eventSubject(e.id, eventId),
         channel: supervisorsChannel(tx),
+        priority: PRIORITY.escalation,
         threadSubject: parentSubject(e.id),
       },
       now,
@@ -129,7 +134,11 @@ export function raiseEscalation(tx: Db, a: RaiseArgs, now: number): number {
     round: start.round,
     nextAt: start.nextAt,
   });
-  markDue(tx, { subject: parentSubject(id), channel: supervisorsChannel(tx) }, now);
+  markDue(
+    tx,
+    { subject: parentSubject(id), channel: supervisorsChannel(tx), priority: PRIORITY.escalation },
+    now,
+  );
   addEvent(tx, id, now, a.raisedBy, 'raised', JSON.stringify({ source: a.source }));
   runStep(tx, id, start.step, start.round, now);
   if (a.kind === 'medication') {
@@ -139,6 +148,7 @@ export function raiseEscalation(tx: Db, a: RaiseArgs, now: number): number {
       {
         subject: patchNoteSubject(id),
         channel: a.patchChannel,
+        priority: PRIORITY.escalation,
         ...(thread && 'subject' in thread ? { threadSubject: thread.subject } : {}),
         ...(thread && 'ts' in thread ? { threadTs: thread.ts } : {}),
       },
@@ -151,7 +161,11 @@ export function raiseEscalation(tx: Db, a: RaiseArgs, now: number): number {
 /** Medication issue from the modal: its own transaction. */
 export function raiseMedicationIssue(deps: ServiceDeps, a: Omit<RaiseArgs, 'kind'>): number {
   const now = deps.clock.now();
-  const id = inTransaction(deps.db, (tx) => raiseEscalation(tx, { ...a, kind: 'medication' }, now));
+  const id = inTransaction(deps.db, (tx) => {
+    const raised = raiseEscalation(tx, { ...a, kind: 'medication' }, now);
+    notifyActivity(tx, deps.hub, { patchId: a.patchId, at: now });
+    return raised;
+  });
   deps.log.info('escalation.raised', {
     escalation: id,
     kind: 'medication',
@@ -191,12 +205,24 @@ function apply(tx: Db, e: EscalationRow, action: ChainAction, now: number): void
   refresh(tx, e.id, now);
 }
 
+/** The escalation chain's job: its next steps live in `escalations.next_at` (indexed). */
+export function escalationJob(deps: Pick<ServiceDeps, 'db' | 'log' | 'hub'>): Job {
+  return {
+    name: 'escalations',
+    nextDue: (db) => nextEscalationDue(db),
+    run: (now) => advanceEscalations(deps, now),
+  };
+}
+
 /**
  * Runs every chain step, reminder and time-out that is due. After downtime each escalation catches
  * up one recorded step at a time, in order, so the record shows every step that fell due.
  */
-export async function advanceEscalations(deps: ServiceDeps, now: number): Promise<number> {
-  const { db, log } = deps;
+export async function advanceEscalations(
+  deps: Pick<ServiceDeps, 'db' | 'log' | 'hub'>,
+  now: number,
+): Promise<number> {
+  const { db, log, hub } = deps;
   const cfg = escalationConfig(db);
   let steps = 0;
   for (const due of dueEscalations(db, now)) {
@@ -212,6 +238,7 @@ export async function advanceEscalations(deps: ServiceDeps, now: number): Promis
           return null;
         }
         apply(tx, e, action, now);
+        notifyActivity(tx, hub, { patchId: e.patchId, at: now });
         return action.type;
       });
       if (!acted) break;
@@ -259,6 +286,7 @@ export function acknowledge(deps: ServiceDeps, id: number, userId: string): EscR
     });
     event(tx, e, now, userId, 'acknowledged', null, true);
     refresh(tx, id, now);
+    notifyActivity(tx, deps.hub, { patchId: e.patchId, at: now });
     return { ok: true };
   });
   log.info(result.ok ? 'escalation.acknowledged' : 'escalation.acknowledge_refused', {
@@ -290,6 +318,7 @@ export function resolve(
   const result = inTransaction(db, (tx): EscResult => {
     const check = mayResolve({ ...deps, db: tx }, id, userId);
     if (!check.ok) return check;
+    const e = getEscalation(tx, id) as EscalationRow;
     updateEscalation(tx, id, {
       status: 'resolved',
       resolvedBy: userId,
@@ -297,10 +326,11 @@ export function resolve(
       outcome,
       outcomeNote: note,
       nextAt: null,
-      ...(getEscalation(tx, id)?.ackedBy ? {} : { ackedBy: userId, ackedAt: now }),
+      ...(e.ackedBy ? {} : { ackedBy: userId, ackedAt: now }),
     });
     event(tx, { id }, now, userId, 'resolved', { outcome }, true);
     refresh(tx, id, now);
+    notifyActivity(tx, deps.hub, { patchId: e.patchId, at: now });
     return { ok: true };
   });
   log.info(result.ok ? 'escalation.resolved' : 'escalation.resolve_refused', {
@@ -311,15 +341,19 @@ export function resolve(
   return result;
 }
 
-/** A missed visit was reached, or an unclaimed pop-back claimed: close its escalations with a note. */
+/**
+ * A missed visit was reached, or an unclaimed pop-back claimed: close its escalations with a note.
+ * `kinds` narrows it (a visit covered before it starts closes its uncovered-visit escalation only).
+ */
 export function closeEscalationsOfVisit(
   tx: Db,
   visitId: number,
   now: number,
   actor: string | null,
   why: string,
+  kinds?: Parameters<typeof openEscalationsOfVisit>[2],
 ): void {
-  for (const e of openEscalationsOfVisit(tx, visitId)) {
+  for (const e of openEscalationsOfVisit(tx, visitId, kinds)) {
     updateEscalation(tx, e.id, {
       status: 'resolved',
       resolvedBy: actor,
@@ -332,3 +366,79 @@ export function closeEscalationsOfVisit(
     refresh(tx, e.id, now);
   }
 }
+
+/** A system escalation about a visit: a missed visit, or a pop-back nobody claimed. */
+function raiseForVisit(tx: Db, kind: 'missed_visit' | 'unclaimed_popback', v: VisitRow, now: number): void {
+  const channel = getPatch(tx, v.patchId)?.channelId;
+  if (!channel) return;
+  raiseEscalation(
+    tx,
+    {
+      kind,
+      patchId: v.patchId,
+      patchChannel: channel,
+      clientId: firstClientOf(tx, v.id),
+      visitId: v.id,
+      what: null,
+      timeCritical: kind === 'missed_visit' ? v.timeCritical : false,
+      urgency: 'now',
+      note: null,
+      raisedBy: null,
+      source: 'system',
+    },
+    now,
+  );
+}
+
+/**
+ * The escalations follow the visits: a visit that goes missed, or a pop-back nobody claims, goes to
+ * the supervisors; once someone claims, arrives or calls it off, its escalations close with a note.
+ */
+export const escalationReaction: Reaction = (tx, c) => {
+  const v = c.visit;
+  const zone = () => providerSettings(tx).timezone;
+  const who = c.actor ? `<@${c.actor}>` : 'someone';
+  switch (c.type) {
+    case 'missed':
+      raiseForVisit(tx, 'missed_visit', v, c.at);
+      return;
+    case 'unclaimed':
+      raiseForVisit(tx, 'unclaimed_popback', v, c.at);
+      return;
+    case 'claim':
+      closeEscalationsOfVisit(tx, v.id, c.at, c.actor, `claimed by ${who} at ${localTime(c.at, zone())}`);
+      return;
+    case 'cancel':
+      closeEscalationsOfVisit(tx, v.id, c.at, c.actor, `cancelled by ${who}`);
+      return;
+    case 'not_needed':
+      closeEscalationsOfVisit(
+        tx,
+        v.id,
+        c.at,
+        c.actor,
+        `${who} marked the visit not needed (${v.closeReason ?? ''})`,
+      );
+      return;
+    case 'arrive':
+    case 'done': {
+      if (v.kind !== 'fixed' || c.before?.arrivedAt !== null || v.startsAt === null) return;
+      const late = Math.max(0, Math.round((c.at - v.startsAt) / MINUTE));
+      closeEscalationsOfVisit(
+        tx,
+        v.id,
+        c.at,
+        c.actor,
+        `${who} arrived at ${localTime(c.at, zone())}, ${late} min late`,
+      );
+      return;
+    }
+    default:
+      return;
+  }
+};
+
+export const escalationSubjects: SubjectKind[] = [
+  { prefix: 'esc:', priority: PRIORITY.escalation, render: renderEscalation },
+  { prefix: 'escpatch:', priority: PRIORITY.escalation, render: renderPatchNote },
+];

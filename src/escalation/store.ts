@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNotNull, lt, lte, ne } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { clients, escalationEvents, escalations, patches } from '../../db/schema.ts';
 
@@ -50,8 +50,25 @@ export function dueEscalations(db: Db, now: number): EscalationRow[] {
     .all();
 }
 
-/** Open escalations raised by the system about a visit (missed, unclaimed), to close when it is covered. */
-export function openEscalationsOfVisit(db: Db, visitId: number): EscalationRow[] {
+/** The earliest next step, reminder or time-out of any escalation (an index probe). */
+export function nextEscalationDue(db: Db): number | null {
+  return (
+    db
+      .select({ at: sql<number | null>`min(${escalations.nextAt})` })
+      .from(escalations)
+      .where(and(ne(escalations.status, 'resolved'), isNotNull(escalations.nextAt)))
+      .get()?.at ?? null
+  );
+}
+
+const SYSTEM_KINDS = ['missed_visit', 'unclaimed_popback', 'uncovered_visit'] as const;
+
+/** Open escalations raised by the system about a visit (missed, unclaimed, uncovered), to close when it is covered. */
+export function openEscalationsOfVisit(
+  db: Db,
+  visitId: number,
+  kinds: readonly (typeof SYSTEM_KINDS)[number][] = SYSTEM_KINDS,
+): EscalationRow[] {
   return db
     .select()
     .from(escalations)
@@ -59,7 +76,7 @@ export function openEscalationsOfVisit(db: Db, visitId: number): EscalationRow[]
       and(
         eq(escalations.visitId, visitId),
         ne(escalations.status, 'resolved'),
-        inArray(escalations.kind, ['missed_visit', 'unclaimed_popback']),
+        inArray(escalations.kind, [...kinds]),
       ),
     )
     .all();

@@ -8,6 +8,8 @@ export const ESC_ACTIONS = {
   acknowledge: 'esc_acknowledge',
   resolve: 'esc_resolve',
   open: 'medissue_open',
+  /** On an uncovered visit: give it to an assistant (handled by cover/, which owns the assignment). */
+  assign: 'esc_assign',
 } as const;
 export const MEDISSUE_CALLBACK = 'medissue_submit';
 export const RESOLVE_CALLBACK = 'medissue_resolve';
@@ -157,7 +159,7 @@ export function resolveModal(escalationId: number, summary: string): ModalView {
 
 export interface ParentData {
   id: number;
-  kind: 'medication' | 'missed_visit' | 'unclaimed_popback';
+  kind: 'medication' | 'missed_visit' | 'unclaimed_popback' | 'uncovered_visit';
   patchName: string;
   patchChannel: string;
   clientName: string | null;
@@ -182,6 +184,7 @@ const TITLE: Record<ParentData['kind'], string> = {
   medication: ':pill: *Medication issue*',
   missed_visit: ':red_circle: *Missed visit*',
   unclaimed_popback: ':hourglass_flowing_sand: *Unclaimed pop-back*',
+  uncovered_visit: ':busts_in_silhouette: *Uncovered visit*',
 };
 export const STEP_WORDS = ['the on-call supervisor', 'all supervisors', 'the whole channel'];
 
@@ -214,6 +217,8 @@ export function parentMessage(p: ParentData): { text: string; blocks: KnownBlock
       value: String(p.id),
       style: 'primary',
     });
+  if (p.status !== 'resolved' && p.kind === 'uncovered_visit')
+    buttons.push({ actionId: ESC_ACTIONS.assign, text: 'Assign…', value: String(p.id) });
   if (p.status !== 'resolved')
     buttons.push({ actionId: ESC_ACTIONS.resolve, text: 'Resolve', value: String(p.id) });
   if (buttons.length) blocks.push(actions(`esc-actions:${p.id}`, buttons));

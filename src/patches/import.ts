@@ -1,9 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { type Db, inTransaction } from '../../db/index.ts';
-import { clients, oncallShifts, patchAssistants, patches, plans, provider, roles } from '../../db/schema.ts';
-import { formatDays, settingsWithEscalation, settingsWithThresholds } from './model.ts';
+import {
+  clients,
+  oncallShifts,
+  patchAssistants,
+  patches,
+  plans,
+  planTasks,
+  provider,
+  roles,
+  tasks,
+} from '../../db/schema.ts';
+import { formatDays, settingsWithCover, settingsWithEscalation, settingsWithThresholds } from './model.ts';
 import { type ParseRosterResult, parseRosterBytes, type Roster } from './roster.ts';
+import { NEW_CHANNEL } from './roster-fields.ts';
 
 /**
  * Applies a validated roster to the database in one transaction. The roster is the whole truth for
@@ -36,11 +47,24 @@ export type ImportFileResult = { ok: true; summary: ImportSummary } | { ok: fals
 
 const PROVIDER_ID = 1;
 
-export function importRoster(db: Db, roster: Roster, now: number): ImportSummary {
+/**
+ * Applies a roster in one transaction. `then` runs inside that same transaction once the roster is
+ * applied: the visits hub makes and moves the visits the plans now call for, so the file and the
+ * visits change together or not at all.
+ */
+export function importRoster(
+  db: Db,
+  roster: Roster,
+  now: number,
+  then?: (tx: Db, summary: ImportSummary) => void,
+): ImportSummary {
   return inTransaction(db, (tx) => {
     const providerChange = applyProvider(tx, roster, now);
     const rotaChanged = applyOnCall(tx, roster);
-    const settings = providerChange === 'unchanged' && rotaChanged ? 'updated' : providerChange;
+    // Tasks before plans: a plan's `requires` refers to them.
+    const tasksChanged = applyTasks(tx, roster, now);
+    const settings =
+      providerChange === 'unchanged' && (rotaChanged || tasksChanged) ? 'updated' : providerChange;
     const roleChanges = applyRoles(tx, roster);
     const patchCounts = emptyCounts();
     const patchIds = applyPatches(tx, roster, now, patchCounts);
@@ -48,7 +72,15 @@ export function importRoster(db: Db, roster: Roster, now: number): ImportSummary
     const clientIds = applyClients(tx, roster, patchIds, now, clientCounts);
     const planCounts = emptyCounts();
     applyPlans(tx, roster, clientIds, now, planCounts);
-    return { patches: patchCounts, clients: clientCounts, plans: planCounts, settings, roles: roleChanges };
+    const summary = {
+      patches: patchCounts,
+      clients: clientCounts,
+      plans: planCounts,
+      settings,
+      roles: roleChanges,
+    };
+    then?.(tx, summary);
+    return summary;
   });
 }
 
@@ -67,10 +99,25 @@ export function readRosterFile(path: string): ParseRosterResult {
 }
 
 /** Reads, validates, then applies a roster file. Nothing is applied unless the whole file is valid. */
-export function importRosterFile(db: Db, path: string, now: number): ImportFileResult {
+export function importRosterFile(
+  db: Db,
+  path: string,
+  now: number,
+  then?: (tx: Db, summary: ImportSummary) => void,
+): ImportFileResult {
   const parsed = readRosterFile(path);
   if (!parsed.ok) return parsed;
-  return { ok: true, summary: importRoster(db, parsed.roster, now) };
+  return { ok: true, summary: importRoster(db, parsed.roster, now, then) };
+}
+
+/** Whether an import changed anything (then visits and their timers are brought in line). */
+export function changedAnything(summary: ImportSummary): boolean {
+  const groups = [summary.patches, summary.clients, summary.plans];
+  return (
+    groups.some((c) => c.created + c.updated + c.archived > 0) ||
+    summary.settings !== 'unchanged' ||
+    summary.roles.added + summary.roles.removed > 0
+  );
 }
 
 /** One line for the CLI and logs, e.g. `Roster imported: patches 2 created; clients 12 created; …`. */
@@ -117,9 +164,9 @@ function applyProvider(tx: Db, roster: Roster, now: number): ImportSummary['sett
   const values = {
     timezone: roster.timezone,
     supervisorsChannel: roster.supervisors.channel,
-    settings: settingsWithEscalation(
-      settingsWithThresholds(row?.settings, roster.thresholds),
-      roster.escalation,
+    settings: settingsWithCover(
+      settingsWithEscalation(settingsWithThresholds(row?.settings, roster.thresholds), roster.escalation),
+      roster.cover,
     ),
   };
   if (!row) {
@@ -207,7 +254,12 @@ function applyPatches(tx: Db, roster: Roster, now: number, counts: ChangeCounts)
   const existing = tx.select().from(patches).all();
   const byCode = new Map(existing.map((row) => [row.code, row]));
   const inFile = new Map(roster.patches.map((patch) => [patch.code, patch]));
-  const channelWantedBy = new Map(roster.patches.map((patch) => [patch.channel, patch.code]));
+  // `channel: new` keeps whatever channel the patch has (the bot made it), or asks for one.
+  const wanted = (patch: Roster['patches'][number]): string =>
+    patch.channel !== NEW_CHANNEL
+      ? patch.channel
+      : (byCode.get(patch.code)?.channelId ?? pendingChannel(patch.code));
+  const channelWantedBy = new Map(roster.patches.map((patch) => [wanted(patch), patch.code]));
 
   // channel_id is unique over every row, archived ones included. Work out each existing row's final
   // channel first, and park the rows that move under a placeholder, so swaps and re-used channels never
@@ -215,7 +267,7 @@ function applyPatches(tx: Db, roster: Roster, now: number, counts: ChangeCounts)
   const finalChannel = new Map<number, string>();
   for (const row of existing) {
     const patch = inFile.get(row.code);
-    let target = patch ? patch.channel : row.channelId;
+    let target = patch ? wanted(patch) : row.channelId;
     const claimant = channelWantedBy.get(row.channelId);
     if (!patch && claimant !== undefined && claimant !== row.code) target = releasedChannel(row);
     finalChannel.set(row.id, target);
@@ -246,7 +298,7 @@ function applyPatches(tx: Db, roster: Roster, now: number, counts: ChangeCounts)
     const row = byCode.get(patch.code);
     const values = {
       name: patch.name,
-      channelId: patch.channel,
+      channelId: wanted(patch),
       maxClients: patch.maxClients,
       digestAt: patch.digestAt,
       settings: settingsWithThresholds(row?.settings, patch.thresholds),
@@ -265,7 +317,14 @@ function applyPatches(tx: Db, roster: Roster, now: number, counts: ChangeCounts)
     }
     ids.set(patch.code, row.id);
     const changed = differs(row, values);
-    if (changed) tx.update(patches).set(values).where(eq(patches.id, row.id)).run();
+    // A new digest time (or a patch brought back) is worked out again by the rota.
+    const reschedule = row.digestAt !== values.digestAt || row.archivedAt !== null;
+    if (changed) {
+      tx.update(patches)
+        .set({ ...values, ...(reschedule ? { digestDueAt: null } : {}) })
+        .where(eq(patches.id, row.id))
+        .run();
+    }
     const assistantsChanged = replaceAssistants(tx, row.id, patch.assistants);
     if (changed || assistantsChanged) counts.updated++;
     else counts.unchanged++;
@@ -273,12 +332,21 @@ function applyPatches(tx: Db, roster: Roster, now: number, counts: ChangeCounts)
   return ids;
 }
 
-function releasedChannel(row: { id: number; channelId: string }): string {
+/** A patch whose channel the bot is still to make (`channel: new`): see `isPendingChannel`. */
+export function pendingChannel(code: string): string {
+  return `new:${code}`;
+}
+
+export function isPendingChannel(channelId: string): boolean {
+  return channelId.startsWith('new:');
+}
+
+export function releasedChannel(row: { id: number; channelId: string }): string {
   return row.channelId.startsWith('released:') ? row.channelId : `released:${row.id}:${row.channelId}`;
 }
 
 /** Makes a patch's assistants exactly `userIds`; true when anything changed. */
-function replaceAssistants(tx: Db, patchId: number, userIds: readonly string[]): boolean {
+export function replaceAssistants(tx: Db, patchId: number, userIds: readonly string[]): boolean {
   const wanted = new Set(userIds);
   const existing = new Set<string>();
   let changed = false;
@@ -387,15 +455,24 @@ function applyPlans(
           archivedAt: null,
         };
         if (!row) {
-          tx.insert(plans)
-            .values({ clientId, position, ...values })
-            .run();
+          const inserted = tx
+            .insert(plans)
+            .values({ clientId, position, ...values, knownAt: now })
+            .returning({ id: plans.id })
+            .get();
+          replacePlanTasks(tx, inserted.id, visit.requires);
           counts.created++;
           return;
         }
         kept.add(row.id);
-        if (differs(row, values)) {
-          tx.update(plans).set(values).where(eq(plans.id, row.id)).run();
+        const tasksChanged = replacePlanTasks(tx, row.id, visit.requires);
+        if (differs(row, values) || tasksChanged) {
+          // A new time or new days (or a plan brought back) is a new schedule, known from now on.
+          const rescheduled = row.at !== values.at || row.days !== values.days || row.archivedAt !== null;
+          tx.update(plans)
+            .set({ ...values, ...(rescheduled ? { knownAt: now } : {}) })
+            .where(eq(plans.id, row.id))
+            .run();
           counts.updated++;
         } else {
           counts.unchanged++;
@@ -410,6 +487,53 @@ function applyPlans(
       counts.archived++;
     }
   }
+}
+
+/**
+ * Makes `tasks` the roster's list: new ones added, renamed ones renamed, ones no longer listed archived
+ * (sign-offs refer to them). True when anything changed.
+ */
+function applyTasks(tx: Db, roster: Roster, now: number): boolean {
+  let changed = false;
+  const existing = new Map(
+    tx
+      .select()
+      .from(tasks)
+      .all()
+      .map((t) => [t.code, t]),
+  );
+  for (const [code, name] of Object.entries(roster.tasks)) {
+    const row = existing.get(code);
+    if (!row) {
+      tx.insert(tasks).values({ code, name }).run();
+      changed = true;
+    } else if (row.name !== name || row.archivedAt !== null) {
+      tx.update(tasks).set({ name, archivedAt: null }).where(eq(tasks.code, code)).run();
+      changed = true;
+    }
+  }
+  for (const row of existing.values()) {
+    if (Object.hasOwn(roster.tasks, row.code) || row.archivedAt !== null) continue;
+    tx.update(tasks).set({ archivedAt: now }).where(eq(tasks.code, row.code)).run();
+    changed = true;
+  }
+  return changed;
+}
+
+/** Makes a plan's required tasks exactly `codes`; true when anything changed. */
+export function replacePlanTasks(tx: Db, planId: number, codes: readonly string[]): boolean {
+  const have = tx
+    .select({ code: planTasks.taskCode })
+    .from(planTasks)
+    .where(eq(planTasks.planId, planId))
+    .all()
+    .map((r) => r.code)
+    .sort();
+  const want = [...codes].sort();
+  if (have.join(',') === want.join(',')) return false;
+  tx.delete(planTasks).where(eq(planTasks.planId, planId)).run();
+  for (const taskCode of want) tx.insert(planTasks).values({ planId, taskCode }).run();
+  return true;
 }
 
 /** True when any of `values` differs from the same column of `row`. */

@@ -1,4 +1,4 @@
-import type { ChainOverrides } from '../escalation/model.ts';
+import { isHhMm, isIsoDate, localInstant, weekdayOf } from '../time.ts';
 
 /**
  * Pure rules for patches, clients and fixed-visit plans: weekdays, thresholds and how the `settings`
@@ -151,6 +151,33 @@ export function settingsWithEscalation(existingJson: string | undefined, escalat
   return settingsWith(existingJson, 'escalation', canonicalChain({ ...escalation }));
 }
 
+/** The provider's `settings` also holds `"cover": { "escalateMinutes": 60 }` when the roster sets it. */
+export function settingsWithCover(
+  existingJson: string | undefined,
+  cover: { escalateMinutes?: number },
+): string {
+  return settingsWith(
+    existingJson,
+    'cover',
+    cover.escalateMinutes === undefined ? {} : { escalateMinutes: cover.escalateMinutes },
+  );
+}
+
+/** How long before an uncovered visit starts it goes to the supervisors (default 60 minutes). */
+export const DEFAULT_COVER_ESCALATE_MINUTES = 60;
+
+export function coverFromSettings(json: string): { escalateMinutes: number } {
+  const raw = parseSettingsObject(json).cover;
+  const value =
+    typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).escalateMinutes : undefined;
+  return {
+    escalateMinutes:
+      typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 720
+        ? value
+        : DEFAULT_COVER_ESCALATE_MINUTES,
+  };
+}
+
 /**
  * `existingJson` with `key` set to `value`, or removed when `value` has no keys. The key keeps its place,
  * so an unchanged roster gives byte-identical JSON; a new key goes last.
@@ -173,7 +200,7 @@ function settingsWith(existingJson: string | undefined, key: string, value: obje
 }
 
 const CHAIN_GROUPS = {
-  waits: ['nowTimeCritical', 'now', 'today', 'missedVisit', 'unclaimedPopback'],
+  waits: ['nowTimeCritical', 'now', 'today', 'missedVisit', 'unclaimedPopback', 'uncoveredVisit'],
   reminder: ['now', 'today'],
   unacknowledge: ['now', 'today'],
 } as const;
@@ -229,4 +256,129 @@ function parseSettingsObject(json: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/*
+ * When a plan occurs. Clock changes follow `localInstant` (src/time.ts): a plan time in the spring-forward
+ * gap moves forward by the gap (01:30 on 2026-03-29 in London is 02:30 BST), a time in the repeated hour
+ * takes the first (BST) occurrence (01:30 on 2026-10-25 is 00:30Z). Every other time is the same
+ * wall-clock time every day.
+ */
+
+/** What the rota needs of a fixed-visit plan. */
+export interface PlanLike {
+  id: number;
+  /** Local wall-clock start, `HH:mm`, in the provider's zone. */
+  at: string;
+  days: readonly Weekday[];
+}
+
+/**
+ * The planned start (UTC ms) of `plan` on the local date `date` (YYYY-MM-DD) in `zone`, or null when the
+ * plan does not run on that weekday. Throws on a malformed date or time: a plan that cannot be placed
+ * must be noticed, not silently dropped from a care rota.
+ */
+export function occurrenceOn(plan: PlanLike, date: string, zone: string): number | null {
+  if (!isIsoDate(date)) throw new RangeError(`occurrenceOn: "${date}" is not a YYYY-MM-DD date`);
+  if (!isHhMm(plan.at))
+    throw new RangeError(`occurrenceOn: plan ${plan.id} has time "${plan.at}", not HH:mm`);
+  if (!plan.days.includes(weekdayOf(date))) return null;
+  return localInstant(date, plan.at, zone);
+}
+
+/** Every plan that runs on `date`, with its start, in time order (then plan id). */
+export function occurrencesOn<P extends PlanLike>(
+  plans: readonly P[],
+  date: string,
+  zone: string,
+): Array<{ plan: P; date: string; startsAt: number }> {
+  const out: Array<{ plan: P; date: string; startsAt: number }> = [];
+  for (const plan of plans) {
+    const startsAt = occurrenceOn(plan, date, zone);
+    if (startsAt !== null) out.push({ plan, date, startsAt });
+  }
+  return out.sort((a, b) => a.startsAt - b.startsAt || a.plan.id - b.plan.id);
+}
+
+/** `/popback Mrs P` (or `/medissue Mrs P`) pre-selects the client whose name or code matches the text (case-insensitive). */
+export function matchClient<T extends { id: number; name: string; code: string }>(
+  clients: T[],
+  text: string,
+): T | undefined {
+  const q = text.trim().toLowerCase();
+  if (!q) return undefined;
+  return (
+    clients.find((c) => c.name.toLowerCase() === q || c.code.toLowerCase() === q) ??
+    clients.find((c) => c.name.toLowerCase().startsWith(q))
+  );
+}
+
+/*
+ * The escalation chain's settings, as the roster sets them (the chain's rules are escalation/model.ts).
+ */
+
+/** Every duration in minutes. */
+export interface ChainConfig {
+  /** How long a step waits for an acknowledgement before the next step runs. */
+  waits: {
+    nowTimeCritical: number;
+    now: number;
+    today: number;
+    missedVisit: number;
+    unclaimedPopback: number;
+    uncoveredVisit: number;
+  };
+  /** How many times the three steps run before the chain stops. */
+  rounds: number;
+  /** After an acknowledgement, remind the owner if the issue is not resolved. */
+  reminder: { now: number; today: number };
+  /** After an acknowledgement, un-acknowledge and re-escalate from the first step. */
+  unacknowledge: { now: number; today: number };
+}
+
+export const DEFAULT_CHAIN: ChainConfig = {
+  waits: {
+    nowTimeCritical: 5,
+    now: 10,
+    today: 30,
+    missedVisit: 10,
+    unclaimedPopback: 15,
+    uncoveredVisit: 10,
+  },
+  rounds: 3,
+  reminder: { now: 30, today: 120 },
+  unacknowledge: { now: 60, today: 240 },
+};
+
+/** What a roster (or `provider.settings.escalation`) sets: any subset of a ChainConfig. */
+export interface ChainOverrides {
+  rounds?: number;
+  waits?: Partial<ChainConfig['waits']>;
+  reminder?: Partial<ChainConfig['reminder']>;
+  unacknowledge?: Partial<ChainConfig['unacknowledge']>;
+}
+
+/** `base` (DEFAULT_CHAIN unless given) with every key `overrides` sets replaced. A fresh object. */
+export function mergeChain(overrides: ChainOverrides, base: ChainConfig = DEFAULT_CHAIN): ChainConfig {
+  return {
+    waits: { ...base.waits, ...overrides.waits },
+    rounds: overrides.rounds ?? base.rounds,
+    reminder: { ...base.reminder, ...overrides.reminder },
+    unacknowledge: { ...base.unacknowledge, ...overrides.unacknowledge },
+  };
+}
+
+/** A shift of the on-call rota, as the roster sets it (who is on call when: escalation/oncall.ts). */
+export interface Shift {
+  kind: 'weekly' | 'override';
+  /** Weekly: the weekdays the shift starts on. */
+  days?: readonly Weekday[];
+  /** Override: the local date the shift starts on. */
+  date?: string;
+  /** Local `HH:mm`. */
+  from: string;
+  /** Local `HH:mm`, or `24:00`. */
+  to: string;
+  userId: string;
+  position: number;
 }

@@ -1,7 +1,14 @@
 import type { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { normalizeText, printable, textKey } from '../text.ts';
-import { asRecord, DEFAULT_MAX_CLIENTS, USER_ID } from './roster-fields.ts';
+import {
+  asRecord,
+  DEFAULT_MAX_CLIENTS,
+  NEW_CHANNEL,
+  type Path,
+  type Problem,
+  USER_ID,
+} from './roster-fields.ts';
 import { checkEscalation, checkOnCall } from './roster-supervisors.ts';
 
 /**
@@ -10,12 +17,7 @@ import { checkEscalation, checkOnCall } from './roster-supervisors.ts';
  * of zod's generic issues and the rules that span several places in the file.
  */
 
-export type Path = readonly (string | number)[];
-
-export interface Problem {
-  path: Path;
-  message: string;
-}
+export type { Path, Problem } from './roster-fields.ts';
 
 /** `patches[0].clients[3].name`; the root is `roster`. Keys are shown printable (src/text.ts). */
 export function formatPath(path: Path): string {
@@ -76,6 +78,7 @@ export function crossCheck(raw: unknown): Problem[] {
   const patchCodes = new Map<string, number>();
   const channels = new Map<string, number>();
   const clientCodes = new Map<string, Path>();
+  const taskCodes = new Set(Object.keys(asRecord(root?.tasks) ?? {}));
 
   patches.forEach((patchValue, p) => {
     const patch = asRecord(patchValue);
@@ -92,7 +95,7 @@ export function crossCheck(raw: unknown): Problem[] {
         patchCodes.set(key, p);
       }
     }
-    if (typeof patch.channel === 'string') {
+    if (typeof patch.channel === 'string' && patch.channel !== NEW_CHANNEL) {
       const first = channels.get(patch.channel);
       if (patch.channel === supervisorsChannel) {
         problems.push({
@@ -156,6 +159,19 @@ export function crossCheck(raw: unknown): Problem[] {
           names.set(key, c);
         }
       }
+      const plans = Array.isArray(client.visits) ? client.visits : [];
+      plans.forEach((planValue, v) => {
+        const requires = asRecord(planValue)?.requires;
+        if (!Array.isArray(requires)) return;
+        requires.forEach((code, r) => {
+          if (typeof code === 'string' && !taskCodes.has(code)) {
+            problems.push({
+              path: [...here, 'visits', v, 'requires', r],
+              message: `"${printable(code)}" is not one of the tasks listed under tasks:`,
+            });
+          }
+        });
+      });
       const keyWorker = client.key_worker;
       if (
         typeof keyWorker === 'string' &&

@@ -16,12 +16,29 @@ import {
  * import cycle.
  */
 
+/** Where a problem is in the file, e.g. `['patches', 1, 'clients', 0, 'name']`. */
+export type Path = readonly (string | number)[];
+
+export interface Problem {
+  path: Path;
+  message: string;
+}
+
 export const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 export const DEFAULT_MAX_CLIENTS = 10;
 
 export const userId = z.string().regex(USER_ID, 'expected a Slack user id like U0123ABCD');
+
+/** `channel: new`: the bot makes the patch's channel itself (and `roster export` writes its id back). */
+export const NEW_CHANNEL = 'new';
+
+/** A delegated health task's code, e.g. `insulin`, `eye_drops`. */
+export const TASK_CODE = /^[a-z][a-z0-9_-]{0,29}$/;
+export const taskCode = z
+  .string()
+  .regex(TASK_CODE, 'expected a task code: lower-case letters, digits, - or _ (e.g. insulin)');
 
 export const channelId = z.string().regex(CHANNEL_ID, {
   error: (iss) =>

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { type ChainOverrides, DEFAULT_CHAIN } from '../escalation/model.ts';
 import { isHhMm, isIsoDate } from '../time.ts';
-import { MAX_THRESHOLD_MINUTES, type Weekday } from './model.ts';
-import type { Path, Problem } from './roster-errors.ts';
+import { type ChainOverrides, DEFAULT_CHAIN, MAX_THRESHOLD_MINUTES, type Weekday } from './model.ts';
+import type { Path, Problem } from './roster-fields.ts';
 import { asRecord, daysSchema, hhmm, USER_ID, userId } from './roster-fields.ts';
 
 /**
@@ -83,6 +82,7 @@ export const escalationSchema = z
         today: wait,
         missed_visit: wait,
         unclaimed_popback: wait,
+        uncovered_visit: wait,
       })
       .optional(),
     reminder_minutes: z.strictObject({ now: reminder, today: reminder }).optional(),
@@ -99,6 +99,7 @@ export const escalationSchema = z
       if (w.today !== undefined) waits.today = w.today;
       if (w.missed_visit !== undefined) waits.missedVisit = w.missed_visit;
       if (w.unclaimed_popback !== undefined) waits.unclaimedPopback = w.unclaimed_popback;
+      if (w.uncovered_visit !== undefined) waits.uncoveredVisit = w.uncovered_visit;
       if (Object.keys(waits).length > 0) out.waits = waits;
     }
     for (const [from, to] of [

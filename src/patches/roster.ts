@@ -1,8 +1,8 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import type { ChainOverrides } from '../escalation/model.ts';
 import { decodeUtf8, printable } from '../text.ts';
 import { isValidZone } from '../time.ts';
+import type { ChainOverrides } from './model.ts';
 import { DEFAULT_TIMEZONE, type Thresholds, type Weekday } from './model.ts';
 import {
   crossCheck,
@@ -18,7 +18,9 @@ import {
   DEFAULT_MAX_CLIENTS,
   daysSchema,
   hhmm,
+  NEW_CHANNEL,
   oneLineText,
+  taskCode,
   thresholdsSchema,
   userId,
   userIds,
@@ -55,9 +57,11 @@ export const MAX_ALIAS_COUNT = 100;
 export type { RosterOnCall, RosterOverrideShift, RosterWeeklyShift };
 export { DEFAULT_MAX_CLIENTS, ESCALATION_LIMITS, formatPath };
 
-const code = z.string().regex(CODE, 'expected 1–20 letters, digits, - or _');
+/** A patch's or client's code: its identity across imports. */
+export const code = z.string().regex(CODE, 'expected 1–20 letters, digits, - or _');
 
-const displayName = oneLineText(40).refine(
+/** A client's display name: one line, clean text, no postcode (unique within a patch: roster-errors.ts). */
+export const displayName = oneLineText(40).refine(
   (name) => !POSTCODE.test(name),
   'looks like it holds a postcode: use a display name such as "Mrs P", never an address',
 );
@@ -72,9 +76,11 @@ export interface RosterVisit {
   timeCritical: boolean;
   carers: 1 | 2;
   thresholds: Thresholds;
+  /** The delegated health tasks the visit needs (codes from `tasks:`); a carer must be signed off for each. */
+  requires: string[];
 }
 
-const visitSchema = z
+export const visitSchema = z
   .strictObject({
     at: hhmm,
     days: daysSchema,
@@ -83,6 +89,7 @@ const visitSchema = z
     time_critical: z.boolean().default(false),
     carers: z.number().int().min(1).max(2).default(1),
     thresholds: thresholdsSchema.optional(),
+    requires: z.array(taskCode).default([]),
   })
   .transform(
     (v): RosterVisit => ({
@@ -93,6 +100,7 @@ const visitSchema = z
       timeCritical: v.time_critical,
       carers: v.carers === 2 ? 2 : 1,
       thresholds: v.thresholds ?? {},
+      requires: [...new Set(v.requires)].sort(),
     }),
   );
 
@@ -106,7 +114,7 @@ export interface RosterClient {
   visits: RosterVisit[];
 }
 
-const clientSchema = z
+export const clientSchema = z
   .strictObject({
     code,
     name: displayName,
@@ -128,11 +136,11 @@ export interface RosterPatch {
   clients: RosterClient[];
 }
 
-const patchSchema = z
+export const patchSchema = z
   .strictObject({
     code,
     name: oneLineText(80),
-    channel: channelId,
+    channel: z.union([z.literal(NEW_CHANNEL), channelId]),
     assistants: userIds.refine((ids) => ids.length > 0, 'must list at least one assistant'),
     max_clients: z.number().int().min(1).max(50).default(DEFAULT_MAX_CLIENTS),
     digest_at: hhmm.default(DEFAULT_DIGEST_AT),
@@ -161,6 +169,10 @@ export interface RosterShape {
   onCall: RosterOnCall;
   /** From `escalation:`, camelCase, only what the file sets. */
   escalation: ChainOverrides;
+  /** From `tasks:`: the delegated health tasks, code → name, in file order. */
+  tasks: Record<string, string>;
+  /** From `cover:`: minutes before an uncovered visit starts that it goes to the supervisors. */
+  cover: { escalateMinutes?: number };
   patches: RosterPatch[];
 }
 
@@ -183,6 +195,8 @@ export const rosterSchema = z
       on_call: onCallSchema.optional(),
     }),
     escalation: escalationSchema.optional(),
+    tasks: z.record(taskCode, oneLineText(60)).optional(),
+    cover: z.strictObject({ escalate_minutes: z.number().int().min(0).max(720) }).optional(),
     patches: z.array(patchSchema).min(1, 'must list at least one patch'),
   })
   .transform(
@@ -193,6 +207,8 @@ export const rosterSchema = z
       supervisors: { channel: r.supervisors.channel, members: r.supervisors.members },
       onCall: r.supervisors.on_call ?? { weekly: [], overrides: [] },
       escalation: r.escalation ?? {},
+      tasks: r.tasks ?? {},
+      cover: r.cover?.escalate_minutes === undefined ? {} : { escalateMinutes: r.cover.escalate_minutes },
       patches: r.patches,
     }),
   );
@@ -255,6 +271,25 @@ export function parseRoster(yamlText: string): ParseRosterResult {
   const raw = withoutNulls(js);
   if (raw === undefined) return { ok: false, errors: ['the roster file is empty'] };
 
+  const checked = checkRoster(raw);
+  if (!checked.ok) {
+    const ordered = checked.problems
+      .map((problem, index) => ({ problem, index, offset: sourceOffset(doc, problem.path) }))
+      .sort((a, b) => a.offset - b.offset || a.index - b.index)
+      .map(({ problem }) => `${formatPath(problem.path)}: ${problem.message}`);
+    return { ok: false, errors: [...new Set(ordered)] };
+  }
+  return { ok: true, roster: checked.roster };
+}
+
+export type CheckRosterResult = { ok: true; roster: Roster } | { ok: false; problems: Problem[] };
+
+/**
+ * Every rule of the roster file, on a document already read into plain values (snake_case keys, as in
+ * the file): the schema, then the rules that span the file. The roster import and every change made
+ * from Slack (`/patch`, which checks the set-up as it would be after the change) use this one check.
+ */
+export function checkRoster(raw: unknown): CheckRosterResult {
   const problems: Problem[] = [];
   const parsed = rosterSchema.safeParse(raw, { error: messageFor });
   if (!parsed.success) {
@@ -268,14 +303,7 @@ export function parseRoster(yamlText: string): ParseRosterResult {
     }
   }
   problems.push(...crossCheck(raw));
-
-  if (problems.length > 0 || !parsed.success) {
-    const ordered = problems
-      .map((problem, index) => ({ problem, index, offset: sourceOffset(doc, problem.path) }))
-      .sort((a, b) => a.offset - b.offset || a.index - b.index)
-      .map(({ problem }) => `${formatPath(problem.path)}: ${problem.message}`);
-    return { ok: false, errors: [...new Set(ordered)] };
-  }
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, roster: parsed.data };
 }
 

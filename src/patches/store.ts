@@ -6,15 +6,18 @@ import {
   patchAssistants,
   patches,
   plans,
+  planTasks,
   provider,
   roles,
+  tasks,
 } from '../../db/schema.ts';
-import { type ChainConfig, mergeChain } from '../escalation/model.ts';
-import type { Shift } from '../escalation/oncall.ts';
 import {
+  type ChainConfig,
   DEFAULT_TIMEZONE,
   escalationFromSettings,
+  mergeChain,
   parseDays,
+  type Shift,
   type Thresholds,
   thresholdsFromSettings,
   type Weekday,
@@ -54,6 +57,10 @@ export interface ActivePlan {
   carers: number;
   /** Plan-level overrides only; merge with the patch's and the provider's (see model.ts). */
   thresholds: Thresholds;
+  /** Since when the plan has had its current time and days (see db/schema.ts). */
+  knownAt: number;
+  /** The delegated health tasks the plan needs (codes, sorted). */
+  requires: string[];
   client: { id: number; code: string; name: string; keyWorker: string | null };
   patch: {
     id: number;
@@ -183,6 +190,17 @@ export function isPatchTeam(db: Db, patchId: number, userId: string): boolean {
   return admin || supervisor;
 }
 
+/** The delegated health tasks, code → name (archived ones too: old visits and sign-offs name them). */
+export function taskNames(db: Db): Map<string, string> {
+  return new Map(
+    db
+      .select({ code: tasks.code, name: tasks.name })
+      .from(tasks)
+      .all()
+      .map((t) => [t.code, t.name]),
+  );
+}
+
 /** Slack user ids of every supervisor, sorted. */
 export function supervisors(db: Db): string[] {
   return db
@@ -211,6 +229,10 @@ export function admins(db: Db): string[] {
  */
 export function activePlans(db: Db, options: { patchId?: number } = {}): ActivePlan[] {
   const active = and(isNull(plans.archivedAt), isNull(clients.archivedAt), isNull(patches.archivedAt));
+  const required = new Map<number, string[]>();
+  for (const row of db.select().from(planTasks).orderBy(asc(planTasks.taskCode)).all()) {
+    required.set(row.planId, [...(required.get(row.planId) ?? []), row.taskCode]);
+  }
   return db
     .select({ plan: plans, client: clients, patch: patches })
     .from(plans)
@@ -229,6 +251,8 @@ export function activePlans(db: Db, options: { patchId?: number } = {}): ActiveP
       timeCritical: plan.timeCritical,
       carers: plan.carers,
       thresholds: thresholdsFromSettings(plan.settings),
+      knownAt: plan.knownAt,
+      requires: required.get(plan.id) ?? [],
       client: { id: client.id, code: client.code, name: client.name, keyWorker: client.keyWorker },
       patch: {
         id: patch.id,

@@ -1,24 +1,17 @@
+import { normalizeText, textProblem } from '../text.ts';
 import { addDays, isHhMm, localDate, localInstant, MINUTE } from '../time.ts';
+import type { FlexKind, Urgency } from '../visits/model.ts';
 
 /** Pop-back requests: what the modal asks, and the rules for a valid request. Pure. */
 
-export const FLEX_KINDS = ['popback', 'shopping', 'social'] as const;
-export type FlexKind = (typeof FLEX_KINDS)[number];
-export const URGENCY_VALUES = ['asap', 'hour', 'by', 'today'] as const;
-export type Urgency = (typeof URGENCY_VALUES)[number];
-
-export const KIND_LABEL: Record<FlexKind, string> = {
-  popback: 'Pop-back',
-  shopping: 'Shopping trip',
-  social: 'Social visit',
-};
-
-export const URGENCY_LABEL: Record<Urgency, string> = {
-  asap: 'As soon as possible',
-  hour: 'Within the hour',
-  by: 'By a time today',
-  today: 'Any time today',
-};
+export {
+  FLEX_KINDS,
+  type FlexKind,
+  KIND_LABEL,
+  URGENCY_LABEL,
+  URGENCY_VALUES,
+  type Urgency,
+} from '../visits/model.ts';
 
 export const REASON_MAX = 300;
 
@@ -63,10 +56,12 @@ export function validatePopback(
   if (form.kind === 'social' && others.length === 0) {
     errors.others = 'A social visit brings two or more clients together: add at least one more.';
   }
-  const reason = form.reason.trim();
+  const reason = normalizeText(form.reason.trim());
+  const dirty = textProblem(reason, { emoji: true });
   if (reason === '') errors.reason = 'Say briefly what it is for.';
   else if (reason.length > REASON_MAX)
     errors.reason = `Keep it under ${REASON_MAX} characters (it is ${reason.length}).`;
+  else if (dirty) errors.reason = `The reason ${dirty}: please type it again.`;
   if (form.urgency === null) errors.soon = 'Choose how soon.';
   let dueAt = ctx.now;
   if (form.urgency === 'hour') dueAt = ctx.now + 60 * MINUTE;
@@ -97,15 +92,4 @@ export function endOfLocalDay(now: number, zone: string): number {
   return localInstant(addDays(localDate(now, zone), 1), '00:00', zone) - 1;
 }
 
-/** `/popback Mrs P` pre-selects the client whose name or code matches the text (case-insensitive). */
-export function matchClient<T extends { id: number; name: string; code: string }>(
-  clients: T[],
-  text: string,
-): T | undefined {
-  const q = text.trim().toLowerCase();
-  if (!q) return undefined;
-  return (
-    clients.find((c) => c.name.toLowerCase() === q || c.code.toLowerCase() === q) ??
-    clients.find((c) => c.name.toLowerCase().startsWith(q))
-  );
-}
+export { matchClient } from '../patches/model.ts';

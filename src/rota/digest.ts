@@ -1,13 +1,17 @@
+import { and, asc, eq, isNotNull, isNull, lte } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { inTransaction } from '../../db/index.ts';
-import type { ServiceDeps } from '../deps.ts';
-import { activePatches, activePlans, getPatch, providerSettings } from '../patches/store.ts';
-import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../popback/model.ts';
-import { getOutboxRow, markDue, type Renderer } from '../slack/outbox.ts';
+import { patches } from '../../db/schema.ts';
+import type { Job } from '../jobs/scheduler.ts';
+import type { Log } from '../log.ts';
+import { occurrencesOn } from '../patches/model.ts';
+import { activePlans, getPatch, providerSettings, taskNames } from '../patches/store.ts';
+import { esc } from '../slack/blocks.ts';
+import { getOutboxRow, markDue, PRIORITY, type Renderer, type SubjectKind } from '../slack/outbox.ts';
 import { addDays, breathe, localDate, localInstant, localTime } from '../time.ts';
-import { loadVisit, type VisitRecord } from '../visits/store.ts';
-import { occurrencesOn } from './model.ts';
-import { fixedVisitsOn, openPopbacks } from './store.ts';
+import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../visits/model.ts';
+import type { Reaction } from '../visits/service.ts';
+import { fixedVisitsOn, loadVisit, openFlexibleVisits, type VisitRecord } from '../visits/store.ts';
 import { type DigestInput, digestMessages } from './views.ts';
 
 /**
@@ -18,35 +22,85 @@ import { type DigestInput, digestMessages } from './views.ts';
 export const digestSubject = (patchId: number, date: string, part = 0): string =>
   part === 0 ? `digest:${patchId}:${date}` : `digest:${patchId}:${date}:${part}`;
 
-/** At each patch's digest time, the day's digest becomes due, once (the subject key is the guard). */
-export async function makeDigestsDue(deps: ServiceDeps, now: number): Promise<number> {
+/** At each patch's digest time, the day's digest becomes due, once (its subject key is the guard). */
+export function digestJob(deps: { db: Db; log: Log }): Job {
   const { db, log } = deps;
-  const zone = providerSettings(db).timezone;
-  const today = localDate(now, zone);
-  let made = 0;
-  for (const patch of activePatches(db)) {
-    if (now < localInstant(today, patch.digestAt, zone)) continue;
-    await breathe();
-    // Checked inside the transaction: a second process sweeping at the same moment makes it due once.
-    const fresh = inTransaction(db, (tx) => {
-      if (getOutboxRow(tx, digestSubject(patch.id, today))) return false;
-      markDue(tx, { subject: digestSubject(patch.id, today), channel: patch.channelId }, now);
-      markDigestParts(tx, patch.id, patch.channelId, today, now);
-      return true;
-    });
-    if (!fresh) continue;
-    log.info('rota.digest_due', { patch: patch.id, date: today });
-    made++;
-  }
-  return made;
+  return {
+    name: 'digests',
+    nextDue(d) {
+      // Two index probes: a patch with no due instant yet (new, or its digest time changed) is due now.
+      const fresh = d
+        .select({ id: patches.id })
+        .from(patches)
+        .where(and(isNull(patches.digestDueAt), isNull(patches.archivedAt)))
+        .limit(1)
+        .get();
+      if (fresh) return 0;
+      return (
+        d
+          .select({ at: patches.digestDueAt })
+          .from(patches)
+          .where(and(isNotNull(patches.digestDueAt), isNull(patches.archivedAt)))
+          .orderBy(asc(patches.digestDueAt))
+          .limit(1)
+          .get()?.at ?? null
+      );
+    },
+    async run(now) {
+      const zone = providerSettings(db).timezone;
+      const today = localDate(now, zone);
+      let made = 0;
+      const pick = { id: patches.id, channelId: patches.channelId, digestAt: patches.digestAt };
+      // Two index probes on digest_due_at (an `or` of them would read every patch).
+      const due = [
+        ...db
+          .select(pick)
+          .from(patches)
+          .where(and(lte(patches.digestDueAt, now), isNull(patches.archivedAt)))
+          .orderBy(asc(patches.digestDueAt), asc(patches.id))
+          .limit(200)
+          .all(),
+        ...db
+          .select(pick)
+          .from(patches)
+          .where(and(isNull(patches.digestDueAt), isNull(patches.archivedAt)))
+          .limit(200)
+          .all(),
+      ];
+      for (const patch of due) {
+        const todayAt = localInstant(today, patch.digestAt, zone);
+        // After downtime only today's digest matters: an earlier day's is history.
+        const fresh = inTransaction(db, (tx) => {
+          let made = false;
+          if (now >= todayAt && !getOutboxRow(tx, digestSubject(patch.id, today))) {
+            dueDigest(tx, patch.id, patch.channelId, today, now);
+            made = true;
+          }
+          const next = now >= todayAt ? localInstant(addDays(today, 1), patch.digestAt, zone) : todayAt;
+          tx.update(patches).set({ digestDueAt: next }).where(eq(patches.id, patch.id)).run();
+          return made;
+        });
+        if (fresh) {
+          log.info('rota.digest_due', { patch: patch.id, date: today });
+          made++;
+        }
+        await breathe();
+      }
+      return made;
+    },
+  };
+}
+
+function dueDigest(tx: Db, patchId: number, channel: string, date: string, now: number): void {
+  markDue(tx, { subject: digestSubject(patchId, date), channel, priority: PRIORITY.digest }, now);
+  markDigestParts(tx, patchId, channel, date, now);
 }
 
 /** Once a patch's digest for `date` exists, keep it current: mark every part due again. */
 export function touchDigest(tx: Db, patchId: number, date: string, now: number): void {
   const main = getOutboxRow(tx, digestSubject(patchId, date));
   if (!main) return;
-  markDue(tx, { subject: main.subject, channel: main.channel }, now);
-  markDigestParts(tx, patchId, main.channel, date, now);
+  dueDigest(tx, patchId, main.channel, date, now);
 }
 
 function markDigestParts(tx: Db, patchId: number, channel: string, date: string, now: number): void {
@@ -54,11 +108,46 @@ function markDigestParts(tx: Db, patchId: number, channel: string, date: string,
   for (let part = 1; part < parts; part++) {
     markDue(
       tx,
-      { subject: digestSubject(patchId, date, part), channel, threadSubject: digestSubject(patchId, date) },
+      {
+        subject: digestSubject(patchId, date, part),
+        channel,
+        priority: PRIORITY.digest,
+        threadSubject: digestSubject(patchId, date),
+      },
       now,
     );
   }
 }
+
+/** The note to the person whose fixed visit was taken over: `takeover:<visit>:<rev>`, in their DM. */
+export const takeoverSubject = (visitId: number, rev: number): string => `takeover:${visitId}:${rev}`;
+
+/**
+ * The rota follows its visits: the day's digest is redrawn when a visit of that day changes (a flexible
+ * visit is listed on today's), and the person whose visit was taken over is told.
+ */
+export const rotaReaction: Reaction = (tx, c) => {
+  if (c.type === 'retime') return;
+  const v = c.visit;
+  const date = v.occursOn ?? localDate(c.at, providerSettings(tx).timezone);
+  touchDigest(tx, v.patchId, date, c.at);
+  const before = c.before?.assignee;
+  if (c.type === 'takeover' && before && before !== v.assignee) {
+    markDue(tx, { subject: takeoverSubject(v.id, v.rev), channel: before, priority: PRIORITY.card }, c.at);
+  }
+};
+
+/** Renders `takeover:<visit>:<rev>`: a note to the person whose visit was taken over. */
+export const renderTakeover: Renderer = (db, subject) => {
+  const rec = loadVisit(db, Number(subject.split(':')[1]));
+  if (!rec?.visit.startsAt) return null;
+  const zone = providerSettings(db).timezone;
+  const v = rec.visit;
+  const name = esc(rec.clients[0]?.name ?? 'a client');
+  return {
+    text: `<@${v.assignee}> took over the ${localTime(v.startsAt ?? 0, zone)} visit to ${name} (${esc(v.purpose)}) on ${v.occursOn}, in <#${rec.patch.channelId}>. You don't need to go.`,
+  };
+};
 
 /** Everything a digest or a `/rota` answer shows for one patch and day, from the database. */
 export function digestInput(
@@ -69,6 +158,7 @@ export function digestInput(
 ): DigestInput {
   const zone = providerSettings(db).timezone;
   const patch = getPatch(db, patchId);
+  const names = taskNames(db);
   return {
     patchName: patch?.name ?? '',
     date,
@@ -91,13 +181,19 @@ export function digestInput(
         doneAt: v.doneAt,
         alert: v.alertLevel,
         closeReason: v.closeReason,
+        tasks: namesOf(v.requiredTasks.split(','), names),
       })),
     popbacks: opts.popbacks ? popbacksFor(db, patchId, zone) : [],
   };
 }
 
+/** Task codes as the names the set-up gives them (empty codes dropped). */
+function namesOf(codes: readonly string[], names: ReadonlyMap<string, string>): string[] {
+  return codes.filter((c) => c !== '').map((c) => names.get(c) ?? c);
+}
+
 function popbacksFor(db: Db, patchId: number, zone: string): DigestInput['popbacks'] {
-  return openPopbacks(db, patchId).map((v) => {
+  return openFlexibleVisits(db, patchId).map((v) => {
     const rec = loadVisit(db, v.id) as VisitRecord;
     const urgency = (v.urgency ?? 'asap') as Urgency;
     const soon =
@@ -130,6 +226,7 @@ export function rotaForDay(db: Db, patchId: number, date: string, now: number): 
   const today = localDate(now, zone);
   const input = digestInput(db, patchId, date, { popbacks: date === today });
   if (input.visits.length > 0 || date <= addDays(today, 1)) return input;
+  const names = taskNames(db);
   // Not created yet: each line is keyed by its plan (negative, so it never names a real visit).
   const visits = occurrencesOn(activePlans(db, { patchId }), date, zone).map(({ plan, startsAt }) => ({
     visitId: -plan.id,
@@ -146,6 +243,12 @@ export function rotaForDay(db: Db, patchId: number, date: string, now: number): 
     doneAt: null,
     alert: null,
     closeReason: null,
+    tasks: namesOf(plan.requires, names),
   }));
   return { ...input, visits };
 }
+
+export const rotaSubjects: SubjectKind[] = [
+  { prefix: 'digest:', priority: PRIORITY.digest, render: renderDigest },
+  { prefix: 'takeover:', priority: PRIORITY.card, render: renderTakeover },
+];

@@ -2,8 +2,8 @@ import type {
   AllMiddlewareArgs,
   App,
   BlockAction,
-  ButtonAction,
   OverflowAction,
+  RespondFn,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackViewMiddlewareArgs,
@@ -11,44 +11,44 @@ import type {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import { ALERT_ACTIONS } from '../alerts/views.ts';
 import type { Deps } from '../deps.ts';
-import { errorFields } from '../log.ts';
 import { activePatches, findPatchByChannel, isPatchTeam, providerSettings } from '../patches/store.ts';
 import { answerPrivately } from '../slack/answer.ts';
-import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
+import { claimSubmission, forgetSubmission } from '../slack/dedupe.ts';
+import { FORM_NOT_OPENED, openModal } from '../slack/modal.ts';
+import { parseMetadata, ViewState } from '../slack/view-state.ts';
 import { localDate } from '../time.ts';
-import { loadVisit } from '../visits/store.ts';
+import { pressVisit } from '../visits/listeners.ts';
+import { NOT_NEEDED_REASONS, type PersonTransition } from '../visits/model.ts';
+import { changeVisit, refusalText } from '../visits/service.ts';
+import { getVisitRow } from '../visits/store.ts';
 import { rotaForDay } from './digest.ts';
 import { NOT_NEEDED_CALLBACK, notNeededModal } from './modals.ts';
-import { parseRotaArgs } from './model.ts';
-import {
-  actOnFixedVisit,
-  type FixedResult,
-  markNotNeeded,
-  NOT_NEEDED_REASONS,
-  type NotNeededReason,
-} from './service.ts';
+import { parseRotaArgs, type RotaVerb } from './model.ts';
 import { parseRotaOption, ROTA_MENU, rotaListing } from './views.ts';
 
-/** Bolt handlers for /rota, the digest's visit menus, the Not needed modal and the alert buttons. */
+/** Bolt handlers for /rota, the digest's visit menus and the Not needed modal. */
 
-/** Medication issues plug in here (issue 4): open its modal for a visit from a menu. */
-export const rotaHooks: {
-  openMedIssue?: (
-    deps: Deps,
-    args: { triggerId: string; visitId: number; userId: string; client: WebClient },
-  ) => Promise<FixedResult>;
-} = {};
+/** Opens the medication issue form for a visit (handed in: medication issues are their own capability). */
+export type OpenMedIssue = (args: {
+  triggerId: string;
+  visitId: number;
+  userId: string;
+  client: WebClient;
+}) => Promise<{ ok: true } | { ok: false; text: string }>;
 
-export function registerRota(app: App, deps: Deps): void {
+const MENU_TRANSITION: Record<Exclude<RotaVerb, 'notneeded' | 'medissue'>, PersonTransition> = {
+  arrived: { type: 'arrive' },
+  done: { type: 'done' },
+  takeover: { type: 'takeover' },
+};
+
+export function registerRota(app: App, deps: Deps, openMedIssue: OpenMedIssue): void {
   app.command('/rota', (args) => answerRota(deps, args));
-  app.action<BlockAction<OverflowAction>>(ROTA_MENU, (args) => chooseFromMenu(deps, args));
+  app.action<BlockAction<OverflowAction>>(ROTA_MENU, (args) => chooseFromMenu(deps, openMedIssue, args));
   app.view<ViewSubmitAction>({ callback_id: NOT_NEEDED_CALLBACK, type: 'view_submission' }, (args) =>
     submitNotNeeded(deps, args),
   );
-  app.action<BlockAction<ButtonAction>>(ALERT_ACTIONS.arrived, (args) => pressAlert(deps, 'arrived', args));
-  app.action<BlockAction<ButtonAction>>(ALERT_ACTIONS.onway, (args) => pressAlert(deps, 'onway', args));
 }
 
 async function answerRota(
@@ -84,6 +84,7 @@ async function answerRota(
 
 async function chooseFromMenu(
   deps: Deps,
+  openMedIssue: OpenMedIssue,
   {
     ack,
     action,
@@ -93,60 +94,62 @@ async function chooseFromMenu(
   }: SlackActionMiddlewareArgs<BlockAction<OverflowAction>> & AllMiddlewareArgs,
 ): Promise<void> {
   await ack();
-  const choice = parseRotaOption(action.selected_option.value);
+  // Bolt's types promise a chosen option; a forged payload may have none (or null).
+  const choice = parseRotaOption(action.selected_option?.value ?? '');
   const userId = body.user.id;
-  let result: FixedResult;
   if (!choice) {
-    result = { ok: false, text: 'That menu is out of date. Use the rota posted today.' };
-  } else if (choice.verb === 'notneeded' && !mayChange(deps, choice.visitId, userId)) {
-    result = { ok: false, text: "You are not in this patch's team, so you can't change its visits." };
-  } else if (choice.verb === 'notneeded') {
-    // The trigger expires in 3 s: open the modal before anything slow.
-    try {
-      await client.views.open({ trigger_id: body.trigger_id, view: notNeededModal(choice.visitId) });
-      result = { ok: true };
-    } catch (err) {
-      deps.log.warn('rota.modal_failed', { visit: choice.visitId, user: userId, ...errorFields(err) });
-      result = { ok: false, text: 'Slack did not open the form in time. Please try again.' };
-    }
-  } else if (choice.verb === 'medissue') {
-    result = rotaHooks.openMedIssue
-      ? await rotaHooks.openMedIssue(deps, {
-          triggerId: body.trigger_id,
-          visitId: choice.visitId,
-          userId,
-          client,
-        })
-      : { ok: false, text: 'Medication issues are not switched on yet.' };
-  } else {
-    result = actOnFixedVisit(deps, choice.verb, choice.visitId, userId, choice.rev);
+    await answerPrivately(respond, 'That menu is out of date. Use the rota posted today.');
+    return;
   }
-  deps.deliverer.kick();
-  if (!result.ok) await answerPrivately(respond, result.text);
+  if (choice.verb === 'notneeded') {
+    await openNotNeeded(deps, client, body.trigger_id, choice.visitId, userId, respond);
+    return;
+  }
+  if (choice.verb === 'medissue') {
+    const opened = await openMedIssue({
+      triggerId: body.trigger_id,
+      visitId: choice.visitId,
+      userId,
+      client,
+    });
+    if (!opened.ok) await answerPrivately(respond, opened.text);
+    return;
+  }
+  await pressVisit(deps, choice.visitId, MENU_TRANSITION[choice.verb], userId, respond, choice.rev);
 }
 
-async function pressAlert(
+async function openNotNeeded(
   deps: Deps,
-  verb: 'arrived' | 'onway',
-  { ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
+  client: WebClient,
+  triggerId: string,
+  visitId: number,
+  userId: string,
+  respond: RespondFn,
 ): Promise<void> {
-  await ack();
-  const visitId = idOf(action.value);
-  const result = visitId
-    ? actOnFixedVisit(deps, verb, visitId, body.user.id, null)
-    : ({ ok: false, text: 'This visit no longer exists.' } as const);
-  deps.deliverer.kick();
-  if (!result.ok) await answerPrivately(respond, result.text);
+  const visit = getVisitRow(deps.db, visitId);
+  if (!visit || !isPatchTeam(deps.db, visit.patchId, userId)) {
+    await answerPrivately(respond, "You are not in this patch's team, so you can't change its visits.");
+    return;
+  }
+  // The trigger expires in 3 s: the form opens before anything slow.
+  if (
+    !(await openModal(client, triggerId, notNeededModal(visitId), deps.log, 'rota.modal', {
+      visit: visitId,
+      user: userId,
+    }))
+  ) {
+    await answerPrivately(respond, FORM_NOT_OPENED);
+  }
 }
 
 const Meta = z.object({ visitId: z.number().int().positive() });
+const Reason = z.enum(Object.keys(NOT_NEEDED_REASONS) as [keyof typeof NOT_NEEDED_REASONS]);
 
 async function submitNotNeeded(
   deps: Deps,
   { ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs,
 ): Promise<void> {
   const meta = parseMetadata(Meta, view.private_metadata);
-  const reason = ViewState.parse(view.state.values, 'value').option('reason');
   if (!meta) {
     await ack({
       response_action: 'errors',
@@ -154,21 +157,23 @@ async function submitNotNeeded(
     });
     return;
   }
-  if (!reason || !(reason in NOT_NEEDED_REASONS)) {
+  const reason = Reason.safeParse(ViewState.of(view, 'value').option('reason'));
+  if (!reason.success) {
     await ack({ response_action: 'errors', errors: { reason: 'Choose why the visit is not needed.' } });
     return;
   }
-  const result = markNotNeeded(deps, meta.visitId, body.user.id, reason as NotNeededReason);
+  const transition: PersonTransition = { type: 'not_needed', reason: reason.data };
+  if (!claimSubmission(deps.db, body, deps.clock.now())) {
+    await ack();
+    return;
+  }
+  const result = changeVisit(deps, meta.visitId, transition, body.user.id);
   if (!result.ok) {
-    await ack({ response_action: 'errors', errors: { reason: result.text } });
+    forgetSubmission(deps.db, body);
+    deps.wake(); // the refused press redrew the day's rota
+    await ack({ response_action: 'errors', errors: { reason: refusalText(deps.db, result, transition) } });
     return;
   }
   await ack();
-  deps.deliverer.kick();
-}
-
-/** A quick check before opening a form: is this person in the visit's patch team? */
-function mayChange(deps: Deps, visitId: number, userId: string): boolean {
-  const rec = loadVisit(deps.db, visitId);
-  return rec !== null && isPatchTeam(deps.db, rec.patch.id, userId);
+  deps.wake();
 }

@@ -1,6 +1,6 @@
 import type { ModalView } from '@slack/types';
 import { context } from '../slack/blocks.ts';
-import { NOT_NEEDED_REASONS } from './service.ts';
+import { NOT_NEEDED_REASONS } from '../visits/model.ts';
 
 export const NOT_NEEDED_CALLBACK = 'visit_not_needed';
 

@@ -1,50 +1,10 @@
-import type { Weekday } from '../patches/model.ts';
-import { addDays, dayjs, isHhMm, isIsoDate, localDate, localInstant, weekdayOf } from '../time.ts';
+import { addDays, dayjs, isIsoDate, localDate } from '../time.ts';
 import type { VisitStatus } from '../visits/model.ts';
 
 /**
- * Pure rules for the fixed-visit rota: when a plan occurs on a local date, what `/rota` accepts, and
- * what can be done to a visit in each state. No Slack, no SQL, no clock.
- *
- * Clock changes follow `localInstant` (src/time.ts): a plan time in the spring-forward gap moves forward
- * by the gap (01:30 on 2026-03-29 in London is 02:30 BST), a time in the repeated hour takes the first
- * (BST) occurrence (01:30 on 2026-10-25 is 00:30Z). Every other time is the same wall-clock time every day.
+ * Pure rules for the fixed-visit rota: what `/rota` accepts, and what can be done to a visit in each
+ * state. No Slack, no SQL, no clock. When a plan occurs on a date is patches/model.ts `occurrenceOn`.
  */
-
-/** What the rota needs of a fixed-visit plan. */
-export interface PlanLike {
-  id: number;
-  /** Local wall-clock start, `HH:mm`, in the provider's zone. */
-  at: string;
-  days: readonly Weekday[];
-}
-
-/**
- * The planned start (UTC ms) of `plan` on the local date `date` (YYYY-MM-DD) in `zone`, or null when the
- * plan does not run on that weekday. Throws on a malformed date or time: a plan that cannot be placed
- * must be noticed, not silently dropped from a care rota.
- */
-export function occurrenceOn(plan: PlanLike, date: string, zone: string): number | null {
-  if (!isIsoDate(date)) throw new RangeError(`occurrenceOn: "${date}" is not a YYYY-MM-DD date`);
-  if (!isHhMm(plan.at))
-    throw new RangeError(`occurrenceOn: plan ${plan.id} has time "${plan.at}", not HH:mm`);
-  if (!plan.days.includes(weekdayOf(date))) return null;
-  return localInstant(date, plan.at, zone);
-}
-
-/** Every plan that runs on `date`, with its start, in time order (then plan id). */
-export function occurrencesOn<P extends PlanLike>(
-  plans: readonly P[],
-  date: string,
-  zone: string,
-): Array<{ plan: P; date: string; startsAt: number }> {
-  const out: Array<{ plan: P; date: string; startsAt: number }> = [];
-  for (const plan of plans) {
-    const startsAt = occurrenceOn(plan, date, zone);
-    if (startsAt !== null) out.push({ plan, date, startsAt });
-  }
-  return out.sort((a, b) => a.startsAt - b.startsAt || a.plan.id - b.plan.id);
-}
 
 /** The local dates whose visits exist ahead of time: today and tomorrow in the provider's zone. */
 export function rotaDates(now: number, zone: string): [today: string, tomorrow: string] {

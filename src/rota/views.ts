@@ -24,6 +24,7 @@ const MAX_BLOCKS = 50;
 const NAME_MAX = 80;
 const PURPOSE_MAX = 200;
 const REASON_MAX = 150;
+const TASK_MAX = 60;
 
 /** `verb:visitId:rev`, e.g. `arrived:42:3`. */
 export function rotaOptionValue(verb: RotaVerb, visitId: number, rev: number): string {
@@ -63,6 +64,8 @@ export interface DigestVisit {
   doneAt: number | null;
   alert: 'late' | 'missed' | null;
   closeReason: string | null;
+  /** The delegated health tasks the visit needs, by name (whoever goes must be signed off for them). */
+  tasks?: string[];
 }
 
 export interface DigestPopback {
@@ -160,6 +163,8 @@ export function visitLine(
   if (v.assignee !== null) parts.push(mention(v.assignee));
   if (v.timeCritical) parts.push(':pill: time-critical');
   if (v.carers >= 2) parts.push(`:busts_in_silhouette: ${v.carers} carers`);
+  if (v.tasks && v.tasks.length > 0)
+    parts.push(`:stethoscope: ${v.tasks.map((t) => esc(clip(t, TASK_MAX))).join(', ')}`);
   const status = rotaStatusLabel(v, zone);
   if (status !== null) parts.push(status);
   return parts.join(' · ');

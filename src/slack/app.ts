@@ -148,6 +148,13 @@ export function createSlackApp(config: Config, log: Log, identity?: BotIdentity)
           return;
         }
         if (slack && receiver) {
+          if (fromTheFuture(req)) {
+            // Bolt refuses stale signatures only; a timestamp far ahead would let a stolen body be
+            // replayed for as long as its clock says. Refused the same way (401), before any parsing.
+            res.writeHead(401, { 'content-type': 'text/plain' });
+            res.end('request timestamp is in the future\n');
+            return;
+          }
           receiver.requestListener(req, res);
           return;
         }
@@ -207,6 +214,14 @@ export function createSlackApp(config: Config, log: Log, identity?: BotIdentity)
       if (!receiver) await app.stop();
     },
   };
+}
+
+/** Slack signs with the time it sent: more than five minutes ahead of ours is a forgery or a replay. */
+export const MAX_CLOCK_SKEW_S = 300;
+function fromTheFuture(req: IncomingMessage): boolean {
+  const header = req.headers['x-slack-request-timestamp'];
+  const ts = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(ts) && ts > Date.now() / 1000 + MAX_CLOCK_SKEW_S;
 }
 
 async function listenOrFatal(listen: () => Promise<Server>, variable: string, port: number): Promise<Server> {

@@ -12,7 +12,9 @@ const ElementState = z.looseObject({
   selected_options: z.array(z.looseObject({ value: z.string() })).nullish(),
   selected_time: z.string().nullish(),
   selected_user: z.string().nullish(),
+  selected_users: z.array(z.string()).nullish(),
   selected_date: z.string().nullish(),
+  selected_date_time: z.number().nullish(),
 });
 export const StateValues = z.record(z.string(), z.record(z.string(), ElementState));
 export type StateValues = z.infer<typeof StateValues>;
@@ -26,6 +28,16 @@ export class ViewState {
   static parse(raw: unknown, actionId: string): ViewState {
     const parsed = StateValues.safeParse(raw);
     return new ViewState(parsed.success ? parsed.data : {}, actionId);
+  }
+
+  /**
+   * The state of a submitted view. Bolt's types promise `view.state.values`, but a forged request
+   * may carry no state at all (or `null`): that reads as an empty form, answered on its fields,
+   * instead of a TypeError before ack() that leaves the request unanswered.
+   */
+  static of(view: unknown, actionId: string): ViewState {
+    const state = (view as { state?: { values?: unknown } | null } | null | undefined)?.state;
+    return ViewState.parse(state?.values, actionId);
   }
 
   private el(block: string) {
@@ -52,8 +64,21 @@ export class ViewState {
     return this.el(block)?.selected_user ?? null;
   }
 
+  /** A multi users select's people (empty when none, or malformed). */
+  users(block: string): string[] {
+    return this.el(block)?.selected_users ?? [];
+  }
+
   date(block: string): string | null {
     return this.el(block)?.selected_date ?? null;
+  }
+
+  /** A datetimepicker's choice as epoch ms (Slack sends whole seconds), or null. */
+  dateTime(block: string): number | null {
+    const seconds = this.el(block)?.selected_date_time;
+    return typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds > 0
+      ? seconds * 1000
+      : null;
   }
 }
 

@@ -1,12 +1,13 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, like, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { clients, patches, visitCarers, visitClients, visitEvents, visits } from '../../db/schema.ts';
 import { assistantsOf, rolesOf } from '../patches/store.ts';
-import type { Actor, VisitState } from './model.ts';
+import type { Actor, Change, VisitFacts } from './model.ts';
 
-/** Queries on visits shared by pop-backs and the rota. Synchronous; call inside a transaction to change. */
+/** Queries on visits. Synchronous; call inside a transaction to change anything. */
 
 export type VisitRow = typeof visits.$inferSelect;
+export type NewVisit = typeof visits.$inferInsert;
 
 export interface VisitRecord {
   visit: VisitRow;
@@ -15,8 +16,32 @@ export interface VisitRecord {
   patch: { id: number; code: string; name: string; channelId: string };
 }
 
+export function getVisitRow(db: Db, visitId: number): VisitRow | undefined {
+  return db.select().from(visits).where(eq(visits.id, visitId)).get();
+}
+
+export function carersOf(db: Db, visitId: number): Array<{ userId: string; at: number }> {
+  return db
+    .select({ userId: visitCarers.userId, at: visitCarers.claimedAt })
+    .from(visitCarers)
+    .where(eq(visitCarers.visitId, visitId))
+    .orderBy(asc(visitCarers.claimedAt), asc(visitCarers.userId))
+    .all();
+}
+
+export function clientsOf(db: Db, visitId: number): Array<{ id: number; name: string; code: string }> {
+  return db
+    .select({ id: clients.id, name: clients.name, code: clients.code })
+    .from(visitClients)
+    .innerJoin(clients, eq(clients.id, visitClients.clientId))
+    .where(eq(visitClients.visitId, visitId))
+    .orderBy(asc(visitClients.position))
+    .all();
+}
+
+/** A visit with its carers, clients and patch, as the renderers and answers need it. */
 export function loadVisit(db: Db, visitId: number): VisitRecord | null {
-  const visit = db.select().from(visits).where(eq(visits.id, visitId)).get();
+  const visit = getVisitRow(db, visitId);
   if (!visit) return null;
   const patch = db
     .select({ id: patches.id, code: patches.code, name: patches.name, channelId: patches.channelId })
@@ -24,25 +49,7 @@ export function loadVisit(db: Db, visitId: number): VisitRecord | null {
     .where(eq(patches.id, visit.patchId))
     .get();
   if (!patch) return null;
-  const carers = db
-    .select({ userId: visitCarers.userId, at: visitCarers.claimedAt })
-    .from(visitCarers)
-    .where(eq(visitCarers.visitId, visitId))
-    .orderBy(asc(visitCarers.claimedAt), asc(visitCarers.userId))
-    .all();
-  const cs = db
-    .select({ id: clients.id, name: clients.name, code: clients.code })
-    .from(visitClients)
-    .innerJoin(clients, eq(clients.id, visitClients.clientId))
-    .where(eq(visitClients.visitId, visitId))
-    .orderBy(asc(visitClients.position))
-    .all();
-  return { visit, carers, clients: cs, patch };
-}
-
-/** The visit row alone (no joins): for re-reading inside a transaction before acting on it. */
-export function getVisitRow(db: Db, visitId: number): VisitRow | undefined {
-  return db.select().from(visits).where(eq(visits.id, visitId)).get();
+  return { visit, carers: carersOf(db, visitId), clients: clientsOf(db, visitId), patch };
 }
 
 /** The (first) client a visit is for. */
@@ -57,16 +64,22 @@ export function firstClientOf(db: Db, visitId: number): number | null {
   );
 }
 
-export function stateOf(r: VisitRecord): VisitState {
+export function factsOf(v: VisitRow, carers: readonly string[]): VisitFacts {
   return {
-    kind: r.visit.kind,
-    status: r.visit.status,
-    carersNeeded: r.visit.carersNeeded,
-    carers: r.carers.map((c) => c.userId),
-    requestedBy: r.visit.requestedBy,
-    arrivedAt: r.visit.arrivedAt,
-    doneAt: r.visit.doneAt,
-    closedBy: r.visit.closedBy,
+    kind: v.kind,
+    status: v.status,
+    rev: v.rev,
+    carersNeeded: v.carersNeeded,
+    carers: [...carers],
+    assignee: v.assignee,
+    requestedBy: v.requestedBy,
+    startsAt: v.startsAt,
+    arrivedAt: v.arrivedAt,
+    doneAt: v.doneAt,
+    closedBy: v.closedBy,
+    alertLevel: v.alertLevel,
+    nudgedAt: v.nudgedAt,
+    escalatedAt: v.escalatedAt,
   };
 }
 
@@ -85,26 +98,25 @@ export function recordEvent(db: Db, visitId: number, at: number, actor: string |
   db.insert(visitEvents).values({ visitId, at, actor, action }).run();
 }
 
-export function addCarer(db: Db, visitId: number, userId: string, at: number): void {
-  db.insert(visitCarers).values({ visitId, userId, claimedAt: at }).run();
-}
-
-export function removeCarers(db: Db, visitId: number, userIds: string[]): void {
-  if (userIds.length === 0) return;
-  db.delete(visitCarers)
-    .where(and(eq(visitCarers.visitId, visitId), inArray(visitCarers.userId, userIds)))
-    .run();
-}
-
-/** Changes a visit and bumps its `rev`, so out-of-date buttons can be recognised. */
-export function updateVisit(db: Db, visitId: number, set: Partial<VisitRow>): void {
+/** Applies a decided change: the columns (bumping `rev`, so out-of-date menus are recognised), the carers, the record. */
+export function applyChange(db: Db, visitId: number, change: Change, actor: string | null, at: number): void {
   db.update(visits)
-    .set({ ...set, rev: sql`${visits.rev} + 1` })
+    .set({ ...change.set, rev: sql`${visits.rev} + 1` })
     .where(eq(visits.id, visitId))
     .run();
+  for (const userId of change.addCarers ?? []) {
+    db.insert(visitCarers).values({ visitId, userId, claimedAt: at }).run();
+  }
+  const remove = change.removeCarers ?? [];
+  if (remove.length > 0) {
+    db.delete(visitCarers)
+      .where(and(eq(visitCarers.visitId, visitId), inArray(visitCarers.userId, remove)))
+      .run();
+  }
+  recordEvent(db, visitId, at, actor, change.event);
 }
 
-export function insertVisit(db: Db, values: typeof visits.$inferInsert, clientIds: number[]): number {
+export function insertVisit(db: Db, values: NewVisit, clientIds: readonly number[]): number {
   const row = db.insert(visits).values(values).returning({ id: visits.id }).get();
   clientIds.forEach((clientId, position) => {
     db.insert(visitClients).values({ visitId: row.id, clientId, position }).run();
@@ -112,13 +124,91 @@ export function insertVisit(db: Db, values: typeof visits.$inferInsert, clientId
   return row.id;
 }
 
-/** Whether someone took this visit over by hand (then a roster's key worker no longer decides it). */
+/**
+ * Whether someone took this visit by hand: took it over, took it from a cover request, or was given it
+ * by a supervisor. Then a roster's key worker no longer decides it (a re-import must not hand a covered
+ * visit back to the carer who is off).
+ */
 export function wasTakenOver(db: Db, visitId: number): boolean {
   return (
     db
       .select({ id: visitEvents.id })
       .from(visitEvents)
-      .where(and(eq(visitEvents.visitId, visitId), eq(visitEvents.action, 'takeover')))
+      .where(
+        and(
+          eq(visitEvents.visitId, visitId),
+          or(inArray(visitEvents.action, ['takeover', 'cover_take']), like(visitEvents.action, 'assign:%')),
+        ),
+      )
       .get() !== undefined
   );
+}
+
+/** A patch's fixed visits on some local dates (the plans are compared with them). */
+export function fixedVisitsOfDays(db: Db, patchId: number, dates: readonly string[]): VisitRow[] {
+  return db
+    .select()
+    .from(visits)
+    .where(and(eq(visits.patchId, patchId), eq(visits.kind, 'fixed'), inArray(visits.occursOn, [...dates])))
+    .all();
+}
+
+/** Sets when the alerts must next look at a visit; no revision bump (nothing a person sees changed). */
+export function setAlertDue(db: Db, visitId: number, at: number | null): void {
+  db.update(visits).set({ alertDueAt: at }).where(eq(visits.id, visitId)).run();
+}
+
+/** Visits whose alert check is due, earliest first. */
+export function visitsAlertDue(db: Db, now: number, limit: number): VisitRow[] {
+  return db
+    .select()
+    .from(visits)
+    .where(and(isNotNull(visits.alertDueAt), lte(visits.alertDueAt, now)))
+    .orderBy(asc(visits.alertDueAt), asc(visits.id))
+    .limit(limit)
+    .all();
+}
+
+/** The earliest alert check of any visit (an index probe). */
+export function nextAlertDue(db: Db): number | null {
+  return (
+    db
+      .select({ at: sql<number | null>`min(${visits.alertDueAt})` })
+      .from(visits)
+      .where(isNotNull(visits.alertDueAt))
+      .get()?.at ?? null
+  );
+}
+
+/** Open flexible visits of a patch (for the digest). */
+export function openFlexibleVisits(db: Db, patchId: number): VisitRow[] {
+  return db
+    .select()
+    .from(visits)
+    .where(
+      and(
+        eq(visits.patchId, patchId),
+        inArray(visits.kind, ['popback', 'shopping', 'social']),
+        inArray(visits.status, ['open', 'claimed']),
+      ),
+    )
+    .orderBy(asc(visits.createdAt))
+    .all();
+}
+
+export interface RotaRow {
+  visit: VisitRow;
+  clientName: string;
+}
+
+/** A patch's fixed visits on a local date, in time order, with the client's display name. */
+export function fixedVisitsOn(db: Db, patchId: number, date: string): RotaRow[] {
+  return db
+    .select({ visit: visits, clientName: clients.name })
+    .from(visits)
+    .innerJoin(visitClients, eq(visitClients.visitId, visits.id))
+    .innerJoin(clients, eq(clients.id, visitClients.clientId))
+    .where(and(eq(visits.patchId, patchId), eq(visits.kind, 'fixed'), eq(visits.occursOn, date)))
+    .orderBy(asc(visits.startsAt), asc(clients.code))
+    .all();
 }

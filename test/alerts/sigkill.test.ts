@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../db/index.ts';
-import { silentLog } from '../../src/log.ts';
-import { importRoster } from '../../src/patches/import.ts';
+import { importRosterWithVisits } from '../../src/main.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
-import { syncFixedVisits } from '../../src/rota/service.ts';
 import { PATCH, TEAM } from '../support/harness.ts';
 import type { FakeSlack } from '../support/slack/fake-slack.ts';
 import { startFakeSlackHttp } from '../support/slack/http.ts';
@@ -64,8 +62,7 @@ describe('a process killed with SIGKILL in the middle of a sweep', () => {
     const roster = parseRoster(readFileSync(TEAM, 'utf8'));
     if (!roster.ok) throw new Error(roster.errors.join('; '));
     const early = Date.parse('2026-11-23T06:00:00Z');
-    importRoster(db, roster.roster, early);
-    await syncFixedVisits({ db, clock: { now: () => early }, log: silentLog }, early);
+    importRosterWithVisits(db, roster.roster, early);
     db.$client.close();
 
     // 08:10: Mrs P's and Mr K's 08:00 visits are both due to go late in this sweep.

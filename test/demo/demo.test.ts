@@ -17,6 +17,11 @@ beforeAll(async () => {
   out = lines.join('\n');
 }, 60_000);
 
+const RULE = '═'.repeat(78);
+
+/** The main day: everything before the first part heading. */
+const day = () => out.slice(0, out.indexOf(`\n${RULE}`));
+
 /** The printed scene whose title contains `title`: from its heading to the next one. */
 const scene = (title: string) => {
   const start = out.indexOf(title);
@@ -121,7 +126,7 @@ describe('npm run demo', () => {
     expect(resolved).toContain('↳ ✅ Resolved by @priya: Dose given late.');
     expect(resolved).toContain('escalated to the supervisors by @alice. Resolved by @priya at 14:23.');
 
-    const final = out.slice(out.indexOf('The medication issue at 14:23, as Slack holds it:'));
+    const final = day().slice(day().indexOf('The medication issue at 14:23, as Slack holds it:'));
     expect(final).toMatch(
       /#supervisors\n {2}│ 💊 \*Medication issue\*[\s\S]*✅ \*Resolved\* by @priya[\s\S]*↳ @sam you are on call[\s\S]*↳ Not acknowledged yet[\s\S]*↳ 🙋 Acknowledged by @priya[\s\S]*↳ ✅ Resolved by @priya/,
     );
@@ -135,10 +140,32 @@ describe('npm run demo', () => {
     expect(final).not.toContain('[ Resolve ]');
   });
 
-  it('ends with what was posted and updated in each channel', () => {
-    const last = out.trim().split('\n').at(-1) ?? '';
+  it('ends the day with what was posted and updated in each channel', () => {
+    const last = day().trim().split('\n').at(-1) ?? '';
     expect(last).toMatch(
       /^In Slack: #p07 \d+ posts \(1 in a thread\), \d+ updates · #supervisors \d+ posts?/,
+    );
+  });
+});
+
+describe('npm run demo, after the day', () => {
+  it('shows the same day from other sides, each under its own heading, cover last', () => {
+    const headings = [...out.matchAll(new RegExp(`${RULE}\\n(.+)\\n${RULE}`, 'g'))].map((m) => m[1]);
+    expect(headings).toEqual([
+      'Everyone’s day in one place: the App Home',
+      'Running the provider from Slack: /patch',
+      'Delegated health tasks: a refused take-over, a sign-off',
+      'A week later: the weekly quality report',
+      'Cover when a carer is off',
+    ]);
+    expect(out).toContain('Home tab of @alice');
+    expect(out).toContain(
+      '── 17:27 · @alice is at the door of their next visit and presses Arrived in the Home',
+    );
+    expect(out).toContain('✅ *Mrs Q* (P07-04) is added to Westbury North, key worker @alice.');
+    expect(out).toContain('== Weekly quality report · week 48, 2026 ==');
+    expect(out.trim().split('\n').at(-1)).toMatch(
+      /^The cover card is one message, updated in place \d+ times/,
     );
   });
 });

@@ -3,16 +3,20 @@ import { join } from 'node:path';
 import { openDb } from '../../db/index.ts';
 import { getEscalation } from '../../src/escalation/store.ts';
 import { createLog } from '../../src/log.ts';
-import { createPatchbot } from '../../src/main.ts';
-import { importRoster } from '../../src/patches/import.ts';
+import { createPatchbot, importRosterWithVisits } from '../../src/main.ts';
 import { visitThresholds } from '../../src/patches/model.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
 import { activePlans, findPatchByChannel, providerSettings } from '../../src/patches/store.ts';
-import { fixedVisitsOn, type RotaRow } from '../../src/rota/store.ts';
-import { pendingRows } from '../../src/slack/outbox.ts';
+import { backlog } from '../../src/slack/outbox.ts';
 import { dayjs, localDate, localInstant, localTime, ManualClock, MINUTE } from '../../src/time.ts';
+import { fixedVisitsOn, type RotaRow } from '../../src/visits/store.ts';
 import { type FakeMessage, FakeSlack, startFakeSlackServer } from '../support/slack/fake-slack.ts';
 import { type Answers, fillView, SlackDriver } from '../support/slack/signed.ts';
+import { adminScene } from './admin.ts';
+import { competenceScene } from './competence.ts';
+import { runCoverDemo } from './cover.ts';
+import { homeScene } from './home.ts';
+import { reportScene } from './report.ts';
 import { type Names, plain, renderBlocks, renderModal } from './transcript.ts';
 
 /**
@@ -68,7 +72,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
     return 1;
   }
   // One patch's day: the other patches' visits would go unattended and crowd the supervisors' channel.
-  importRoster(db, { ...roster, patches: [patch] }, clock.now());
+  importRosterWithVisits(db, { ...roster, patches: [patch] }, clock.now());
   const [alice, bob] = patch.assistants as [string, string];
   const client = patch.clients[0];
   const supervisors = roster.supervisors.channel;
@@ -83,6 +87,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
     channels: { [patch.channel]: patch.code.toLowerCase(), [supervisors]: 'supervisors' },
   };
   const who = (user: string) => `@${names.users[user] ?? user}`;
+  const part = (title: string) => io.out(partHeading(title));
   const bot = createPatchbot(
     {
       slackBotToken: 'xoxb-demo',
@@ -92,6 +97,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
       port: 0,
       healthPort: undefined,
       databasePath: ':memory:',
+      deliveryConcurrency: 20,
       logLevel: 'error',
     },
     {
@@ -113,7 +119,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
     for (let i = 0; i < 50; i++) {
       await bot.slack.settled();
       await bot.deliverer.idle();
-      if (pendingRows(db, clock.now()).length === 0) return;
+      if (backlog(db) === 0) return;
       bot.deliverer.kick();
       await new Promise((r) => setImmediate(r));
     }
@@ -479,13 +485,66 @@ export async function runDemo(io: DemoIo): Promise<number> {
         `channel's note updated ${patchNote.edits} times.`,
     );
     io.out(summary(fake, names, [patch.channel, supervisors, ...dmChannels()]));
+
+    // ---- the same day from other sides: each person's Home, the set-up from Slack, a sign-off ----
+    part('Everyone’s day in one place: the App Home');
+    await homeScene({
+      bot,
+      clock,
+      fake,
+      slack,
+      names,
+      io,
+      settle,
+      tickAt,
+      assistant: alice,
+      supervisor: owner,
+    });
+    part('Running the provider from Slack: /patch');
+    const admin = roster.admins[0];
+    if (admin) {
+      names.users[admin] ??= 'admin1';
+      await adminScene({
+        slack,
+        fake,
+        settle,
+        names,
+        io,
+        admin,
+        channel: patch.channel,
+        keyWorker: alice,
+        time: () => hhmm(),
+      });
+    }
+    part('Delegated health tasks: a refused take-over, a sign-off');
+    await competenceScene({
+      db,
+      clock,
+      fake,
+      slack,
+      names,
+      patchChannel: patch.channel,
+      supervisorsChannel: supervisors,
+      settle,
+      tickAt,
+      io,
+    });
+    part('A week later: the weekly quality report');
+    await reportScene({ bot, clock, fake, names, io, settle, patchChannel: patch.channel });
     fake.assertClean();
-    return 0;
   } finally {
     await bot.stop();
     server.close();
     db.$client.close();
   }
+  // ---- another patch, another morning: a carer calls in sick (its own bot and stand-in) ----
+  part('Cover when a carer is off');
+  return runCoverDemo(io);
+}
+
+/** A heading between the demo's parts. */
+function partHeading(title: string): string {
+  return `\n${'═'.repeat(78)}\n${title}\n${'═'.repeat(78)}`;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { dayjs, localTime } from '../../src/time.ts';
+
 /** Turns Block Kit into readable text for the demo: what a person would see in the channel. */
 
 type Obj = Record<string, unknown>;
@@ -22,11 +24,17 @@ const EMOJI: Record<string, string> = {
   thread: '🧵',
   alarm_clock: '⏰',
   raising_hand: '🙋',
+  information_source: 'ℹ️',
+  stethoscope: '🩺',
+  x: '❌',
+  leftwards_arrow_with_hook: '↩️',
 };
 
 export interface Names {
   users: Record<string, string>;
   channels: Record<string, string>;
+  /** The provider's zone, to show a date-and-time picker's value as the person would see it. */
+  zone?: string;
 }
 
 export function plain(mrkdwn: string, names: Names): string {
@@ -74,7 +82,11 @@ export function renderBlocks(blocks: unknown[] | undefined, fallback: string, na
       case 'actions':
         lines.push(
           `  ${((b.elements as unknown[]) ?? [])
-            .map((e) => `[ ${textOf((e as Obj).text) || String((e as Obj).type)} ]`)
+            .map((e) => {
+              const el = e as Obj;
+              if (el.type === 'static_select') return `[ ${textOf(el.placeholder) || 'Choose'} ▾ ]`;
+              return `[ ${textOf(el.text) || String(el.type)} ]`;
+            })
             .join(' ')}`,
         );
         break;
@@ -106,14 +118,50 @@ function inputLines(b: Obj, names: Names): string[] {
       shown = `[ ${textOf(initial?.text) || textOf(el.placeholder) || 'Choose'} ▾ ]`;
       break;
     case 'radio_buttons':
-    case 'checkboxes':
       shown = ((el.options as Obj[] | undefined) ?? [])
-        .map((o) => `${o.value === initial?.value ? '◉' : '○'} ${textOf(o.text)}`)
+        .map((o) => `${o.value === initial?.value ? '◉' : '○'} ${plain(textOf(o.text), names)}`)
         .join('  ');
       break;
-    case 'plain_text_input':
-      shown = `[ ${textOf(el.placeholder) || '_'.repeat(el.multiline ? 30 : 16)} ]`;
+    case 'checkboxes': {
+      const ticked = new Set(((el.initial_options as Obj[] | undefined) ?? []).map((o) => o.value));
+      shown = ((el.options as Obj[] | undefined) ?? [])
+        .map((o) => `${ticked.has(o.value) ? '☑' : '☐'} ${textOf(o.text)}`)
+        .join('  ');
       break;
+    }
+    case 'datepicker':
+      shown = `[ 📅 ${String(el.initial_date ?? 'pick a date')} ]`;
+      break;
+    case 'plain_text_input':
+      shown = `[ ${typeof el.initial_value === 'string' ? el.initial_value : textOf(el.placeholder) || '_'.repeat(el.multiline ? 30 : 16)} ]`;
+      break;
+    case 'number_input':
+      shown = `[ ${typeof el.initial_value === 'string' ? el.initial_value : textOf(el.placeholder) || '___'} ]`;
+      break;
+    case 'timepicker':
+      shown = `[ ${typeof el.initial_time === 'string' ? el.initial_time : '--:--'} 🕒 ]`;
+      break;
+    case 'users_select':
+      shown = `[ ${typeof el.initial_user === 'string' ? plain(`<@${el.initial_user}>`, names) : 'Choose a person'} ▾ ]`;
+      break;
+    case 'multi_users_select': {
+      const users = (el.initial_users as string[] | undefined) ?? [];
+      shown = `[ ${users.length > 0 ? users.map((u) => plain(`<@${u}>`, names)).join(', ') : 'Choose people'} ▾ ]`;
+      break;
+    }
+    case 'multi_static_select': {
+      const chosen = ((el.initial_options as Obj[] | undefined) ?? []).map((o) => textOf(o.text));
+      shown = `[ ${chosen.length > 0 ? chosen.join(', ') : textOf(el.placeholder) || 'Choose'} ▾ ]`;
+      break;
+    }
+    case 'datetimepicker': {
+      const at = Number(el.initial_date_time) * 1000;
+      const zone = names.zone ?? 'UTC';
+      shown = Number.isFinite(at)
+        ? `[ 📅 ${dayjs(at).tz(zone).format('ddd D MMM')} 🕓 ${localTime(at, zone)} ▾ ]`
+        : '[ 📅 date 🕓 time ▾ ]';
+      break;
+    }
     default:
       shown = `[ ${String(el.type)} ]`;
   }

@@ -126,7 +126,14 @@ describe('mergeChain', () => {
   it('fills what is not set from DEFAULT_CHAIN, and never changes DEFAULT_CHAIN', () => {
     const merged = mergeChain({ rounds: 1, waits: { today: 20 }, reminder: { now: 15 } });
     expect(merged).toEqual({
-      waits: { nowTimeCritical: 5, now: 10, today: 20, missedVisit: 10, unclaimedPopback: 15 },
+      waits: {
+        nowTimeCritical: 5,
+        now: 10,
+        today: 20,
+        missedVisit: 10,
+        unclaimedPopback: 15,
+        uncoveredVisit: 10,
+      },
       rounds: 1,
       reminder: { now: 15, today: 120 },
       unacknowledge: { now: 60, today: 240 },

@@ -96,6 +96,8 @@ describe('importRoster', () => {
           '{"thresholds":{"lateMinutes":15,"lateMinutesTimeCritical":10},' +
           '"escalation":{"rounds":3,"waits":{"nowTimeCritical":5,"now":10,"today":30},"reminder":{"now":30}}}',
         updatedAt: T0,
+        reportDueAt: null,
+        competenceDueAt: null,
       },
     ]);
     const shift =

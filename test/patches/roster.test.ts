@@ -68,6 +68,7 @@ describe('parseRoster: a valid file', () => {
           timeCritical: true,
           carers: 1,
           thresholds: {},
+          requires: [],
         },
         {
           at: '17:30',
@@ -77,6 +78,7 @@ describe('parseRoster: a valid file', () => {
           timeCritical: false,
           carers: 2,
           thresholds: { lateMinutes: 5 },
+          requires: [],
         },
       ],
     });
@@ -172,6 +174,15 @@ ${ONE_PATCH}`);
     });
     expect(roster.patches).toHaveLength(2);
     expect(roster.patches[1]?.clients).toHaveLength(10);
+    expect(roster.tasks).toEqual({
+      insulin: 'Insulin injection',
+      eye_drops: 'Eye drops',
+      stoma_care: 'Stoma care',
+    });
+    expect(roster.patches[0]?.clients[0]?.visits[0]?.requires).toEqual(['insulin']);
+    expect(
+      roster.patches.flatMap((p) => p.clients.flatMap((c) => c.visits.flatMap((v) => v.requires))).sort(),
+    ).toEqual(['eye_drops', 'insulin', 'stoma_care']);
     for (const patch of roster.patches) {
       for (const client of patch.clients) {
         expect(client.visits.length).toBeGreaterThanOrEqual(1);

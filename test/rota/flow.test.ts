@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { importRoster } from '../../src/patches/import.ts';
+import { importRosterWithVisits } from '../../src/main.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
 import {
   ALICE,
@@ -201,7 +201,7 @@ describe('re-importing the roster', () => {
       .replace(/(name: Mr K\n)\s+key_worker: U0BOB0001\n/, '$1');
     const parsed = parseRoster(changed);
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    importRoster(h.bot.db, parsed.roster, h.clock.now());
+    importRosterWithVisits(h.bot.db, parsed.roster, h.clock.now());
     await h.tickAt('2026-11-23T07:05:00Z');
     expect(lineOf(digest(), 'Mrs D')?.text.text).toContain('<@U0ALICE1>'); // the new key worker
     expect(lineOf(digest(), 'Mr K')?.text.text).toContain('<@U0ALICE1>'); // kept: Alice took it over

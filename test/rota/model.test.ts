@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dayInWords,
-  occurrenceOn,
-  occurrencesOn,
-  type PlanLike,
-  parseRotaArgs,
-  rotaDates,
-  rotaState,
-  rotaVerbsFor,
-} from '../../src/rota/model.ts';
+import { occurrenceOn, occurrencesOn, type PlanLike } from '../../src/patches/model.ts';
+import { dayInWords, parseRotaArgs, rotaDates, rotaState, rotaVerbsFor } from '../../src/rota/model.ts';
 import { localTime } from '../../src/time.ts';
 
 const LONDON = 'Europe/London';

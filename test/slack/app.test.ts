@@ -12,6 +12,7 @@ const base: Config = {
   port: 0,
   healthPort: undefined,
   databasePath: ':memory:',
+  deliveryConcurrency: 20,
   logLevel: 'error',
 };
 

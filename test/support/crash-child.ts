@@ -27,6 +27,7 @@ const bot = createPatchbot(
     port: 0,
     healthPort: undefined,
     databasePath: dbPath,
+    deliveryConcurrency: 20,
     logLevel: 'error',
   },
   { db, clock: new ManualClock(Date.parse(at)), log, schedule: false, delivery: { postGapMs: 0 } },

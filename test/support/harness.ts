@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SetupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { openDb } from '../../db/index.ts';
+import { type Db, openDb } from '../../db/index.ts';
 import type { Config } from '../../src/config.ts';
 import { type Log, silentLog } from '../../src/log.ts';
-import { createPatchbot, type Patchbot } from '../../src/main.ts';
-import { importRoster } from '../../src/patches/import.ts';
+import { createPatchbot, importRosterWithVisits, type Patchbot } from '../../src/main.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
+import type { DelivererOptions } from '../../src/slack/deliverer.ts';
 import { ManualClock } from '../../src/time.ts';
 import { FakeSlack, startFakeSlackServer } from './slack/fake-slack.ts';
 import { fillView, SlackDriver } from './slack/signed.ts';
@@ -53,15 +53,35 @@ export function stopListening(): void {
   server = null;
 }
 
-export async function startHarness(opts: { at?: string; roster?: string; log?: Log } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  at?: string;
+  roster?: string;
+  log?: Log;
+  /** A database already holding a roster (the benchmarks'): used as it is, `roster` is not imported. */
+  db?: Db;
+  /** The clock to drive (a subclass of ManualClock, say); `at` is ignored. */
+  clock?: ManualClock;
+  /** Over the flow tests' `{ postGapMs: 0, probeMs: 1000 }`. */
+  delivery?: DelivererOptions;
+  /** Channels delivered to at once (config `deliveryConcurrency`, 20 by default). */
+  deliveryConcurrency?: number;
+  /** The deliverer's safety-net poll (60 s here; the bot's default is 5 s). */
+  deliveryPollMs?: number;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   listen();
   fake.reset();
-  const clock = new ManualClock(Date.parse(opts.at ?? '2026-11-23T10:00:00Z'));
+  const clock = opts.clock ?? new ManualClock(Date.parse(opts.at ?? '2026-11-23T10:00:00Z'));
   appNow = () => clock.now();
-  const db = openDb(':memory:');
-  const parsed = parseRoster(readFileSync(opts.roster ?? ROSTER, 'utf8'));
-  if (!parsed.ok) throw new Error(`test roster invalid: ${parsed.errors.join('; ')}`);
-  importRoster(db, parsed.roster, clock.now());
+  let db: Db;
+  if (opts.db) db = opts.db;
+  else {
+    db = openDb(':memory:');
+    const parsed = parseRoster(readFileSync(opts.roster ?? ROSTER, 'utf8'));
+    if (!parsed.ok) throw new Error(`test roster invalid: ${parsed.errors.join('; ')}`);
+    importRosterWithVisits(db, parsed.roster, clock.now());
+  }
   const config: Config = {
     slackBotToken: 'xoxb-test-token',
     slackSigningSecret: SIGNING_SECRET,
@@ -70,6 +90,7 @@ export async function startHarness(opts: { at?: string; roster?: string; log?: L
     port: 0,
     healthPort: undefined,
     databasePath: ':memory:',
+    deliveryConcurrency: opts.deliveryConcurrency ?? 20,
     logLevel: 'error',
   };
   const boot = async () => {
@@ -77,8 +98,8 @@ export async function startHarness(opts: { at?: string; roster?: string; log?: L
       db,
       clock,
       log: opts.log ?? silentLog,
-      delivery: { postGapMs: 0, sleep: async () => {} },
-      deliveryPollMs: 60_000,
+      delivery: { postGapMs: 0, probeMs: 1000, ...opts.delivery },
+      deliveryPollMs: opts.deliveryPollMs ?? 60_000,
       schedule: false,
     });
     const { port } = await bot.start();
@@ -110,6 +131,8 @@ export async function startHarness(opts: { at?: string; roster?: string; log?: L
     async tickAt(at) {
       clock.set(typeof at === 'string' ? Date.parse(at) : at);
       await h.bot.scheduler.tick();
+      // The clock jumped: a wake-up the deliverer set for this time (a backoff, a probe) is due now.
+      h.bot.deliverer.kick();
       await settle();
     },
     async restart() {
@@ -140,7 +163,7 @@ export const SUPER2 = 'U0SUPER2';
  * harness it started is closed and the stand-in must have seen nothing wrong.
  */
 export function useFlowHarness(): {
-  start: (opts?: { at?: string; roster?: string; log?: Log }) => Promise<Harness>;
+  start: (opts?: HarnessOptions) => Promise<Harness>;
 } {
   let current: Harness | null = null;
   beforeAll(() => {

@@ -21,6 +21,7 @@ import {
   signRequest,
   slashCommandBody,
   startFakeSlackServer,
+  viewActionPayload,
   viewSubmissionPayload,
 } from './index.ts';
 
@@ -189,6 +190,32 @@ describe('FakeSlack Web API', () => {
     expect(fake.posts()).toHaveLength(0);
   });
 
+  it('with postPacing on, refuses a second post in one channel within a second with 429 Retry-After: 1', async () => {
+    fake.postPacing = { minGapMs: 1000 };
+    try {
+      await web.chat.postMessage({ channel: 'C1', text: 'first' });
+      await web.chat.postMessage({ channel: 'C2', text: 'another channel' });
+      const strict = client({ rejectRateLimitedCalls: true });
+      const err = await strict.chat.postMessage({ channel: 'C1', text: 'too soon' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WebAPIRateLimitedError);
+      expect((err as WebAPIRateLimitedError).retryAfter).toBe(1);
+      expect(fake.paceRefusals).toMatchObject([{ channel: 'C1' }]);
+      expect(fake.paceRefusals[0]?.gapMs).toBeLessThan(1000);
+      // Once the gap has passed, the channel takes a post again.
+      fake.postPacing = { minGapMs: 30 };
+      await new Promise((r) => setTimeout(r, 40));
+      await strict.chat.postMessage({ channel: 'C1', text: 'later' });
+      expect(fake.messages('C1').map((m) => m.text)).toEqual(['first', 'later']);
+      // Updates are not posts: they are not paced.
+      const ts = fake.messages('C1')[0]?.ts ?? '';
+      await web.chat.update({ channel: 'C1', ts, text: 'edited' });
+      expect(fake.messages('C1').map((m) => m.text)).toEqual(['edited', 'later']);
+      expect(fake.calls.every((c) => Number.isFinite(c.realAt))).toBe(true);
+    } finally {
+      fake.postPacing = null;
+    }
+  });
+
   it('answers 503 during an outage and 5xx / network faults get retried by WebClient', async () => {
     fake.outage(true);
     const err = await web.chat.postMessage({ channel: 'C1', text: 'hi' }).catch((e: unknown) => e);
@@ -289,6 +316,45 @@ describe('FakeSlack Web API', () => {
     });
   });
 
+  it('publishes a Home tab per person (views.publish): checked like a view, one view id per person, 100 blocks', async () => {
+    const home = (n: number) => ({
+      type: 'home' as const,
+      blocks: Array.from({ length: n }, (_, i) => section(`line ${i}`, `b${i}`)),
+    });
+    const first = await web.views.publish({ user_id: 'U0ALICE1', view: home(2) });
+    expect(first.view).toMatchObject({ type: 'home', id: 'V0000001', close: null, submit: null });
+    const again = await web.views.publish({ user_id: 'U0ALICE1', view: home(100) });
+    expect(again.view?.id).toBe('V0000001');
+    await web.views.publish({ user_id: 'U0BOB0001', view: home(1) });
+    expect(fake.published.map((p) => [p.user, p.id, (p.view.blocks as unknown[]).length])).toEqual([
+      ['U0ALICE1', 'V0000001', 2],
+      ['U0ALICE1', 'V0000001', 100],
+      ['U0BOB0001', 'V0000002', 1],
+    ]);
+    expect(fake.home('U0ALICE1')?.blocks).toHaveLength(100);
+    expect(fake.views).toEqual([]); // modals are kept apart
+
+    await expect(web.views.publish({ user_id: 'U0ALICE1', view: home(101) })).rejects.toMatchObject({
+      data: { error: 'invalid_blocks' },
+    });
+    expect(fake.takeErrors()).toEqual([
+      { method: 'views.publish', message: 'invalid_blocks: view.blocks: 101 blocks, more than 100' },
+    ]);
+    const stale = { user_id: 'U0ALICE1', view: home(1), hash: '1.nothere' };
+    await expect(web.views.publish(stale)).rejects.toMatchObject({ data: { error: 'hash_conflict' } });
+    const current = String(fake.home('U0ALICE1')?.hash);
+    await web.views.publish({ ...stale, hash: current });
+    const modal = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x' }, blocks: [] };
+    await expect(web.views.publish({ user_id: 'U0ALICE1', view: modal })).rejects.toMatchObject({
+      data: { error: 'invalid_arguments' },
+    });
+    await expect(web.views.publish({ user_id: 'C0PATCH07', view: home(1) })).rejects.toMatchObject({
+      data: { error: 'invalid_arguments' },
+    });
+    expect(fake.takeErrors().map((e) => e.method)).toEqual(['views.publish', 'views.publish']);
+    expect(fake.home('U0ALICE1')?.blocks).toHaveLength(1);
+  });
+
   it('takes response_url posts (Bolt respond) and applies replace_original', async () => {
     const posted = await web.chat.postMessage({
       channel: 'C1',
@@ -313,6 +379,114 @@ describe('FakeSlack Web API', () => {
 
     expect((await send({ text: 'bad', blocks: [{ type: 'carousel' }] })).status).toBe(400);
     expect(fake.takeErrors()).toMatchObject([{ method: 'response_url' }]);
+  });
+});
+
+describe('FakeSlack channels (conversations.create, invite, kick, list, join)', () => {
+  it('makes a public channel with the bot as creator and member, and refuses a taken or malformed name', async () => {
+    const made = await web.conversations.create({ name: 'westbury-north' });
+    expect(made).toMatchObject({
+      ok: true,
+      channel: {
+        name: 'westbury-north',
+        is_channel: true,
+        is_private: false,
+        creator: BOT_USER_ID,
+        is_member: true,
+      },
+    });
+    expect(made.channel?.id).toMatch(/^C[A-Z0-9]+$/);
+    await expect(web.conversations.create({ name: 'westbury-north' })).rejects.toMatchObject({
+      data: { ok: false, error: 'name_taken' },
+    });
+    await expect(web.conversations.create({ name: 'Westbury North' })).rejects.toMatchObject({
+      data: { error: 'invalid_name_specials' },
+    });
+    await expect(web.conversations.create({ name: 'x'.repeat(81) })).rejects.toMatchObject({
+      data: { error: 'invalid_name_maxlength' },
+    });
+    // An archived channel keeps its name.
+    fake.addChannel({ name: 'old-patch', isArchived: true });
+    await expect(web.conversations.create({ name: 'old-patch' })).rejects.toMatchObject({
+      data: { error: 'name_taken' },
+    });
+    fake.takeErrors();
+  });
+
+  it('invites people one call at a time as Slack does: already_in_channel, cant_invite_self, none invited if one fails', async () => {
+    const id = (await web.conversations.create({ name: 'p09' })).channel?.id ?? '';
+    expect(await web.conversations.invite({ channel: id, users: 'U0ALICE1' })).toMatchObject({ ok: true });
+    expect(fake.channel(id)?.members.has('U0ALICE1')).toBe(true);
+    await expect(web.conversations.invite({ channel: id, users: 'U0ALICE1' })).rejects.toMatchObject({
+      data: { error: 'already_in_channel' },
+    });
+    await expect(
+      web.conversations.invite({ channel: id, users: `U0BOB0001,${BOT_USER_ID}` }),
+    ).rejects.toMatchObject({
+      data: {
+        error: 'cant_invite_self',
+        errors: [{ user: BOT_USER_ID, ok: false, error: 'cant_invite_self' }],
+      },
+    });
+    expect(fake.channel(id)?.members.has('U0BOB0001')).toBe(false);
+    // Somebody else's channel the bot is not in.
+    const other = fake.addChannel({ name: 'elsewhere', members: ['U0CAROL1'] });
+    await expect(web.conversations.invite({ channel: other.id, users: 'U0ALICE1' })).rejects.toMatchObject({
+      data: { error: 'not_in_channel' },
+    });
+    expect(await web.conversations.join({ channel: other.id })).toMatchObject({
+      ok: true,
+      channel: { is_member: true },
+    });
+    expect(await web.conversations.invite({ channel: other.id, users: 'U0ALICE1' })).toMatchObject({
+      ok: true,
+    });
+    fake.takeErrors();
+  });
+
+  it('removes a member with conversations.kick; not_in_channel and cant_kick_self otherwise', async () => {
+    const c = fake.addChannel({ name: 'p07', members: [BOT_USER_ID, 'U0BOB0001'] });
+    expect(await web.conversations.kick({ channel: c.id, user: 'U0BOB0001' })).toMatchObject({ ok: true });
+    expect(fake.channel(c.id)?.members.has('U0BOB0001')).toBe(false);
+    await expect(web.conversations.kick({ channel: c.id, user: 'U0BOB0001' })).rejects.toMatchObject({
+      data: { error: 'not_in_channel' },
+    });
+    await expect(web.conversations.kick({ channel: c.id, user: BOT_USER_ID })).rejects.toMatchObject({
+      data: { error: 'cant_kick_self' },
+    });
+    fake.takeErrors();
+  });
+
+  it('lists public channels in pages, leaving archived ones out when asked', async () => {
+    for (const name of ['a', 'b', 'c']) await web.conversations.create({ name });
+    fake.addChannel({ name: 'gone', isArchived: true });
+    fake.addChannel({ name: 'secret', isPrivate: true, id: 'G0SECRET1' });
+    const first = await web.conversations.list({ limit: 2, exclude_archived: true });
+    expect(first.channels?.map((c) => c.name)).toEqual(['a', 'b']);
+    const cursor = first.response_metadata?.next_cursor ?? '';
+    expect(cursor).not.toBe('');
+    const second = await web.conversations.list({ limit: 2, exclude_archived: true, cursor });
+    expect(second.channels?.map((c) => c.name)).toEqual(['c']);
+    expect(second.response_metadata?.next_cursor).toBe('');
+    const all = await web.conversations.list({ limit: 100 });
+    expect(all.channels?.map((c) => c.name)).toEqual(['a', 'b', 'c', 'gone']);
+  });
+
+  it('refuses a post to something that is not a channel id, or to an archived channel', async () => {
+    await expect(web.chat.postMessage({ channel: 'new:P09', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+    const c = fake.addChannel({ name: 'gone', isArchived: true });
+    await expect(web.chat.postMessage({ channel: c.id, text: 'x' })).rejects.toMatchObject({
+      data: { error: 'is_archived' },
+    });
+  });
+
+  it('a lost answer: Slack does the call, the caller gets a network error', async () => {
+    fake.failNext('conversations.create', { lostAnswer: true });
+    await expect(web.conversations.create({ name: 'slow' })).rejects.toBeInstanceOf(WebAPIRequestError);
+    expect(fake.channels().map((c) => c.name)).toEqual(['slow']);
+    expect(fake.calls.at(-1)?.failed).toBe('lost_answer');
   });
 });
 
@@ -445,6 +619,38 @@ describe('signed requests', () => {
     const forged = await driver.command({ command: '/popback' }, { signature: 'v0=deadbeef' });
     expect(forged.status).toBe(401);
     expect(received.map((r) => r.type)).toEqual(Array(4).fill('application/x-www-form-urlencoded'));
+  });
+});
+
+describe('a button pressed in a modal', () => {
+  it('is a block_actions payload with the view as container, the whole view, and no channel or response_url', () => {
+    const withdraw = (value: string) => ({
+      type: 'button',
+      action_id: 'withdraw',
+      text: { type: 'plain_text', text: 'Withdraw' },
+      value,
+      style: 'danger',
+    });
+    const view = {
+      id: 'V0000042',
+      callback_id: 'form',
+      private_metadata: '{"userId":"U1"}',
+      blocks: [
+        { ...section('first', 'one'), accessory: withdraw('1') },
+        { ...section('second', 'two'), accessory: withdraw('2') },
+      ],
+    };
+    const payload = viewActionPayload({ user: 'U0SUPER1', view, actionId: 'withdraw', value: '2' });
+    expect(payload).toMatchObject({
+      type: 'block_actions',
+      container: { type: 'view', view_id: 'V0000042' },
+      view: { id: 'V0000042', callback_id: 'form', private_metadata: '{"userId":"U1"}', type: 'modal' },
+      actions: [{ action_id: 'withdraw', block_id: 'two', value: '2', type: 'button', style: 'danger' }],
+      user: { id: 'U0SUPER1' },
+    });
+    expect(payload).not.toHaveProperty('response_url');
+    expect(payload).not.toHaveProperty('channel');
+    expect(() => viewActionPayload({ user: 'U1', view, actionId: 'other' })).toThrow(/no element other/);
   });
 });
 

@@ -4,7 +4,9 @@ import { checkMessageBlocks } from './blocks.ts';
 import { HOOKS_ORIGIN, TEAM_ID } from './signed.ts';
 import {
   type Args,
+  type FakeChannel,
   type FakeEphemeral,
+  type FakeHome,
   type FakeMessage,
   type FakeView,
   isObj,
@@ -31,7 +33,9 @@ export { APP_ID, BOT_ID, BOT_USER_ID, HOOKS_ORIGIN, TEAM_ID } from './signed.ts'
 export type {
   Args,
   Block,
+  FakeChannel,
   FakeEphemeral,
+  FakeHome,
   FakeMessage,
   FakeView,
   ResponseUrlContext,
@@ -41,7 +45,10 @@ export { tsMicros } from './workspace.ts';
 export interface FakeCall {
   method: string;
   args: Args;
+  /** The fake's clock (the app's hand-driven clock in flow tests). */
   at: number;
+  /** Real time (`performance.now()`) when the answer was made, for benchmarks. */
+  realAt: number;
   token?: string;
   /** Why the call failed: a Slack error code, or `http_429`, `http_503`, `network`, `outage`. */
   failed?: string;
@@ -54,7 +61,9 @@ export type Fault =
   | { status: 429; retryAfter: number }
   | { status: 500 | 502 | 503 }
   | { network: true }
-  | { error: string };
+  | { error: string }
+  /** Slack does the call, but its answer never arrives (a time-out after the work was done). */
+  | { lostAnswer: true };
 export interface FakeSlackOptions {
   /** Base URL of the Web API; give the same to `new WebClient(token, { slackApiUrl })`. */
   apiUrl?: string;
@@ -62,7 +71,12 @@ export interface FakeSlackOptions {
   clock?: () => number;
   /** Delay before every answer. */
   latencyMs?: number;
+  /** Refuse a channel's second post within a second (see {@link FakeSlack.postPacing}). Off by default. */
+  postPacing?: boolean | { minGapMs: number };
 }
+
+/** Slack's rule for posting: about one message a second in any one channel. */
+export const POST_GAP_MS = 1000;
 
 /** Fields @slack/web-api JSON-encodes inside its urlencoded bodies. */
 const JSON_FIELDS = new Set(['blocks', 'view', 'metadata', 'attachments']);
@@ -76,11 +90,23 @@ export class FakeSlack {
   readonly calls: FakeCall[] = [];
   readonly responses: Array<{ url: string; body: Record<string, unknown> }> = [];
   readonly errors: FakeSlackError[] = [];
+  /** Delay before every answer (Web API and response_urls), in milliseconds; may be changed at any time. */
   latencyMs: number;
+  /**
+   * Slack's per-channel posting limit, when set: a `chat.postMessage` that reaches the fake less than
+   * `minGapMs` of real time after the last accepted post in the same channel is answered HTTP 429 with
+   * `Retry-After: 1` and changes nothing. Real Slack allows short bursts; this is the strict rule. Null:
+   * off (the default). May be switched at any time.
+   */
+  postPacing: { minGapMs: number } | null;
+  /** Posts refused by `postPacing`: the channel, and how soon after its last accepted post it arrived. */
+  readonly paceRefusals: Array<{ channel: string; gapMs: number }> = [];
+  private readonly lastPostArrival = new Map<string, number>();
   private readonly clock: () => number;
   private readonly ws: SlackWorkspace;
   private readonly responseUrls = new Map<string, ResponseUrlContext & { uses: number }>();
-  private readonly faults: Array<{ method: string; fault: Fault; times: number }> = [];
+  /** Faults to inject; with `channel`, only calls whose `channel` argument is that one. */
+  private readonly faults: Array<{ method: string; fault: Fault; times: number; channel?: string }> = [];
   private down = false;
   private seq = 0;
   private readonly refused = new Map<string, string>();
@@ -90,12 +116,20 @@ export class FakeSlack {
     this.apiUrl = url.endsWith('/') ? url : `${url}/`;
     this.clock = opts.clock ?? Date.now;
     this.latencyMs = opts.latencyMs ?? 0;
+    this.postPacing =
+      opts.postPacing === true
+        ? { minGapMs: POST_GAP_MS }
+        : opts.postPacing
+          ? { minGapMs: opts.postPacing.minGapMs }
+          : null;
     this.ws = new SlackWorkspace(this.clock, (method, message) => this.recordError(method, message));
     this.handlers = [
       http.post(`${this.apiUrl}:method`, async ({ request, params }) => {
+        // When the request reached Slack: what Slack's posting limit is measured against.
+        const arrivedAt = performance.now();
         const { args, token } = await parseRequest(request);
         if (this.latencyMs > 0) await delay(this.latencyMs);
-        return this.webApi(String(params.method), args, token);
+        return this.webApi(String(params.method), args, token, arrivedAt);
       }),
       http.post(`${HOOKS_ORIGIN}/*`, async ({ request }) => {
         const text = await request.text();
@@ -142,6 +176,14 @@ export class FakeSlack {
   get views(): FakeView[] {
     return this.ws.views;
   }
+  /** Every views.publish that succeeded (a person's Home tab), in order. */
+  get published(): FakeHome[] {
+    return this.ws.published;
+  }
+  /** The Home tab a person sees now, or undefined when none was ever published for them. */
+  home(user: string): Record<string, unknown> | undefined {
+    return this.ws.home(user);
+  }
   /** The newest version of a view, by id. */
   view(id: string): Record<string, unknown> | undefined {
     return this.ws.view(id);
@@ -153,6 +195,20 @@ export class FakeSlack {
         c.method === 'chat.postMessage' && !c.failed && (channel === undefined || c.args.channel === channel),
     );
   }
+  /** A channel as Slack has it (made by conversations.create, added by a test, or one the tests post to). */
+  channel(id: string): FakeChannel | undefined {
+    return this.ws.channel(id);
+  }
+  /** Every channel made or added, in order. */
+  channels(): FakeChannel[] {
+    return this.ws.channels();
+  }
+  /** Adds a channel as a test wants it: someone else's, with members, archived… */
+  addChannel(
+    c: Partial<Omit<FakeChannel, 'members'>> & { name: string; members?: Iterable<string> },
+  ): FakeChannel {
+    return this.ws.addChannel(c);
+  }
   /** Sets fields users.info returns for this user (e.g. `{ tz: 'America/New_York', real_name }`). */
   setUser(id: string, fields: Record<string, unknown>): void {
     this.ws.setUser(id, fields);
@@ -162,8 +218,8 @@ export class FakeSlack {
    * The next `times` calls to `method` fail with `fault` and change nothing. `'*'` matches any Web API
    * method; `'response_url'` matches posts to response_urls (not matched by `'*'`).
    */
-  failNext(method: string, fault: Fault, times = 1): void {
-    this.faults.push({ method, fault, times });
+  failNext(method: string, fault: Fault, times = 1, channel?: string): void {
+    this.faults.push({ method, fault, times, ...(channel ? { channel } : {}) });
   }
   /** Every call made with `token` answers `error` (a revoked or mistyped token). */
   refuseToken(token: string, error = 'invalid_auth'): void {
@@ -190,6 +246,8 @@ export class FakeSlack {
     this.down = false;
     this.seq = 0;
     this.refused.clear();
+    this.paceRefusals.length = 0;
+    this.lastPostArrival.clear();
   }
   /** Throws if anything went wrong that Slack would have refused (call in afterEach). */
   assertClean(): void {
@@ -208,9 +266,11 @@ export class FakeSlack {
     }
   }
 
-  private takeFault(method: string): Fault | undefined {
+  private takeFault(method: string, args: Args = {}): Fault | undefined {
     const i = this.faults.findIndex(
-      (f) => f.method === method || (f.method === '*' && method !== 'response_url'),
+      (f) =>
+        (f.method === method || (f.method === '*' && method !== 'response_url')) &&
+        (f.channel === undefined || args.channel === f.channel),
     );
     const f = this.faults[i];
     if (!f) return undefined;
@@ -222,6 +282,7 @@ export class FakeSlack {
     if ('network' in fault) return { response: HttpResponse.error(), note: 'network' };
     if ('error' in fault)
       return { response: HttpResponse.json({ ok: false, error: fault.error }), note: fault.error };
+    if ('lostAnswer' in fault) return { response: HttpResponse.error(), note: 'lost_answer' };
     if (fault.status === 429) {
       const headers = { 'Retry-After': String(fault.retryAfter) };
       const response = HttpResponse.json({ ok: false, error: 'ratelimited' }, { status: 429, headers });
@@ -231,19 +292,40 @@ export class FakeSlack {
     return { response, note: `http_${fault.status}` };
   }
 
-  private webApi(method: string, args: Args, token: string | undefined): Response {
-    const call: FakeCall = { method, args, at: this.clock(), ...(token ? { token } : {}) };
+  /** A post that comes too soon after the channel's last one (postPacing on): its 429, or null. */
+  private paced(method: string, args: Args, arrivedAt: number, call: FakeCall): Response | null {
+    if (!this.postPacing || method !== 'chat.postMessage' || typeof args.channel !== 'string') return null;
+    const last = this.lastPostArrival.get(args.channel);
+    if (last === undefined || arrivedAt - last >= this.postPacing.minGapMs) return null;
+    this.paceRefusals.push({ channel: args.channel, gapMs: arrivedAt - last });
+    call.failed = 'http_429';
+    const headers = { 'Retry-After': '1' };
+    return HttpResponse.json({ ok: false, error: 'ratelimited' }, { status: 429, headers });
+  }
+
+  private webApi(method: string, args: Args, token: string | undefined, arrivedAt: number): Response {
+    const call: FakeCall = {
+      method,
+      args,
+      at: this.clock(),
+      realAt: performance.now(),
+      ...(token ? { token } : {}),
+    };
     this.calls.push(call);
     if (this.down) {
       call.failed = 'outage';
       return HttpResponse.json({ ok: false, error: 'service_unavailable' }, { status: 503 });
     }
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault) {
+      // A lost answer: Slack did the work, the caller never hears of it.
+      if ('lostAnswer' in fault && token) this.ws.call(method, args);
       const { response, note } = this.faultResponse(fault);
       call.failed = note;
       return response;
     }
+    const tooSoon = this.paced(method, args, arrivedAt, call);
+    if (tooSoon) return tooSoon;
     let out: Outcome | undefined;
     if (!token) out = { ok: false, error: 'not_authed' };
     else if (!/^xox[bpae]-/.test(token)) out = { ok: false, error: 'invalid_auth' };
@@ -254,6 +336,9 @@ export class FakeSlack {
       out = { ok: false, error: 'unknown_method' };
     }
     if (!out.ok) call.failed = out.error;
+    else if (method === 'chat.postMessage' && typeof args.channel === 'string') {
+      this.lastPostArrival.set(args.channel, arrivedAt);
+    }
     return HttpResponse.json(out);
   }
 

@@ -2,6 +2,7 @@ export { checkMessageBlocks, checkView } from './blocks.ts';
 export {
   type Block,
   type FakeCall,
+  type FakeHome,
   type FakeMessage,
   FakeSlack,
   type FakeSlackError,
@@ -22,6 +23,7 @@ export {
   FORM,
   fillView,
   globalShortcutPayload,
+  homeActionPayload,
   interactiveBody,
   messageShortcutPayload,
   payloadMessage,
@@ -30,5 +32,6 @@ export {
   slashCommandBody,
   stateValues,
   TEAM_ID,
+  viewActionPayload,
   viewSubmissionPayload,
 } from './signed.ts';

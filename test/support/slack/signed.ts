@@ -30,7 +30,12 @@ const digits = (n: number) => String(Math.floor(Math.random() * 10 ** n)).padSta
 export const newTriggerId = (): string => `${Date.now()}${++counter}.${digits(12)}.${hex(16)}`;
 export const newResponseUrl = (kind: 'commands' | 'actions' = 'commands'): string =>
   `${HOOKS_ORIGIN}/${kind}/${TEAM_ID}/${Date.now()}${++counter}/${hex(12)}`;
-const actionTs = () => `${(Date.now() / 1000).toFixed(6)}`;
+/** Slack's action_ts: seconds with microseconds, so two clicks never share one. */
+let lastMicros = 0;
+const actionTs = () => {
+  lastMicros = Math.max(lastMicros + 1, Date.now() * 1000);
+  return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, '0')}`;
+};
 
 function userObj(u: UserArg) {
   const id = typeof u === 'string' ? u : u.id;
@@ -162,6 +167,117 @@ export function blockActionPayload(a: BlockActionArgs): Obj {
     state: { values: {} },
     response_url: a.responseUrl ?? newResponseUrl('actions'),
     actions: [action],
+  };
+}
+
+// ---------- a button in a Home tab ----------
+
+export interface HomeActionArgs {
+  user: UserArg;
+  /** The Home view as Slack stored it (`fake.home(user)`); the button is looked up in its blocks. */
+  view: Obj;
+  actionId: string;
+  /** Defaults to the block holding `actionId` (the first, if several do). */
+  blockId?: string;
+  /** Defaults to the button's value. */
+  value?: string;
+  triggerId?: string;
+}
+
+/**
+ * The block_actions payload for a press in a Home tab: the container is the view, the whole view
+ * comes along, and there is no channel, message or response_url (so Bolt gives no `respond`).
+ */
+export function homeActionPayload(a: HomeActionArgs): Obj {
+  const found = findElement(a.view.blocks, a.actionId, a.blockId);
+  if (!found) throw new Error(`homeActionPayload: no element ${a.actionId} in the Home's blocks`);
+  const text = isObj(found.el.text) ? found.el.text : { type: 'plain_text', text: a.actionId, emoji: true };
+  return {
+    type: 'block_actions',
+    user: userObj(a.user),
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    container: { type: 'view', view_id: a.view.id },
+    trigger_id: a.triggerId ?? newTriggerId(),
+    team: team(),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: a.view,
+    actions: [
+      {
+        action_id: a.actionId,
+        block_id: (found.block.block_id as string | undefined) ?? hex(3),
+        text,
+        value: a.value ?? (found.el.value as string | undefined) ?? '',
+        type: found.el.type,
+        action_ts: actionTs(),
+      },
+    ],
+  };
+}
+
+/**
+ * The block_actions payload for a click on a button inside an open modal: `container` is the view, the
+ * whole view (with its state) comes along, and there is no channel, message or response_url.
+ */
+export function viewActionPayload(a: {
+  user: UserArg;
+  /** The view as the app last set it, with at least id and blocks (e.g. from `fake.view(id)`). */
+  view: Obj;
+  actionId: string;
+  /** Defaults to the block holding `actionId` (the first one, or the one whose element has `value`). */
+  blockId?: string;
+  value?: string;
+  triggerId?: string;
+}): Obj {
+  const id = typeof a.view.id === 'string' ? a.view.id : 'V0000001';
+  const blocks = Array.isArray(a.view.blocks) ? a.view.blocks : [];
+  const matches = blocks.filter((b): b is Obj => {
+    if (!isObj(b) || (a.blockId !== undefined && b.block_id !== a.blockId)) return false;
+    const found = findElement([b], a.actionId);
+    return found !== undefined && (a.value === undefined || found.el.value === a.value);
+  });
+  const block = matches[0];
+  if (!block) throw new Error(`viewActionPayload: no element ${a.actionId} in the view's blocks`);
+  const el = findElement([block], a.actionId)?.el as Obj;
+  const text = isObj(el.text) ? el.text : { type: 'plain_text', text: a.actionId, emoji: true };
+  return {
+    type: 'block_actions',
+    user: userObj(a.user),
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    container: { type: 'view', view_id: id },
+    trigger_id: a.triggerId ?? newTriggerId(),
+    team: team(),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: {
+      id,
+      team_id: TEAM_ID,
+      type: 'modal',
+      private_metadata: '',
+      callback_id: '',
+      state: { values: {} },
+      hash: `${Math.floor(Date.now() / 1000)}.${hex(4)}`,
+      previous_view_id: null,
+      root_view_id: id,
+      app_id: APP_ID,
+      external_id: '',
+      app_installed_team_id: TEAM_ID,
+      bot_id: BOT_ID,
+      ...a.view,
+    },
+    actions: [
+      {
+        action_id: a.actionId,
+        block_id: block.block_id,
+        text,
+        value: a.value ?? el.value ?? '',
+        type: el.type,
+        ...(el.style ? { style: el.style } : {}),
+        action_ts: actionTs(),
+      },
+    ],
   };
 }
 
@@ -344,6 +460,13 @@ export class SlackDriver {
   }
   action(args: BlockActionArgs, opts?: SendOptions): Promise<DriverResponse> {
     return this.send(interactiveBody(blockActionPayload(args)), FORM, opts);
+  }
+  homeAction(args: HomeActionArgs, opts?: SendOptions): Promise<DriverResponse> {
+    return this.send(interactiveBody(homeActionPayload(args)), FORM, opts);
+  }
+  /** A button pressed inside an open modal (see viewActionPayload). */
+  viewAction(args: Parameters<typeof viewActionPayload>[0], opts?: SendOptions): Promise<DriverResponse> {
+    return this.send(interactiveBody(viewActionPayload(args)), FORM, opts);
   }
   submitView(args: ViewSubmissionArgs, opts?: SendOptions): Promise<DriverResponse> {
     return this.send(interactiveBody(viewSubmissionPayload(args)), FORM, opts);

@@ -30,11 +30,27 @@ export interface FakeView {
   view: Record<string, unknown>;
   via: 'open' | 'update' | 'push';
 }
+/** One views.publish of a person's Home tab, with the view as Slack stored it. */
+export interface FakeHome {
+  user: string;
+  id: string;
+  view: Record<string, unknown>;
+}
 /** What a response_url refers to, so `respond()` can replace, delete or add messages. */
 export interface ResponseUrlContext {
   channel?: string;
   user?: string;
   messageTs?: string;
+}
+/** A channel the workspace knows: made with conversations.create, or added by a test. */
+export interface FakeChannel {
+  id: string;
+  name: string;
+  created: number;
+  creator: string;
+  isPrivate: boolean;
+  isArchived: boolean;
+  members: Set<string>;
 }
 export type Outcome =
   | ({ ok: true } & Record<string, unknown>)
@@ -59,6 +75,9 @@ export const rand = (): string => Math.random().toString(36).slice(2, 10);
 export class SlackWorkspace {
   readonly ephemerals: FakeEphemeral[] = [];
   readonly views: FakeView[] = [];
+  /** Every views.publish that succeeded, in order. */
+  readonly published: FakeHome[] = [];
+  private homes = new Map<string, Record<string, unknown>>();
   private top = new Map<string, FakeMessage[]>();
   private threads = new Map<string, FakeMessage[]>();
   private byTs = new Map<string, FakeMessage>();
@@ -68,6 +87,8 @@ export class SlackWorkspace {
   private editedTs = new WeakMap<FakeMessage, string>();
   private lastTs = 0;
   private viewSeq = 0;
+  private channelList = new Map<string, FakeChannel>();
+  private channelSeq = 0;
 
   private readonly clock: () => number;
   private readonly recordError: (method: string, message: string) => void;
@@ -94,6 +115,49 @@ export class SlackWorkspace {
   view(id: string): Record<string, unknown> | undefined {
     return this.currentViews.get(id);
   }
+  /** The Home tab a person sees now (the last view published for them). */
+  home(user: string): Record<string, unknown> | undefined {
+    return this.homes.get(user);
+  }
+  /**
+   * A channel as Slack has it, by id. A channel id the workspace was never told of (the tests' C0PATCH07)
+   * is a public channel the bot is in, with no other member known: it is registered on first use.
+   */
+  channel(id: string): FakeChannel | undefined {
+    const known = this.channelList.get(id);
+    if (known || !/^[CG][A-Z0-9]{2,}$/.test(id)) return known;
+    const implicit: FakeChannel = {
+      id,
+      name: `channel-${id.toLowerCase()}`,
+      created: Math.floor(this.clock() / 1000),
+      creator: 'U0SOMEONE',
+      isPrivate: id.startsWith('G'),
+      isArchived: false,
+      members: new Set([BOT_USER_ID]),
+    };
+    this.channelList.set(id, implicit);
+    return implicit;
+  }
+  /** Every channel made or added, in the order they were. */
+  channels(): FakeChannel[] {
+    return [...this.channelList.values()];
+  }
+  /** A channel as a test wants it (made by someone else, with members, archived…). */
+  addChannel(
+    c: Partial<Omit<FakeChannel, 'members'>> & { name: string; members?: Iterable<string> },
+  ): FakeChannel {
+    const channel: FakeChannel = {
+      id: c.id ?? this.newChannelId(),
+      name: c.name,
+      created: c.created ?? Math.floor(this.clock() / 1000),
+      creator: c.creator ?? 'U0SOMEONE',
+      isPrivate: c.isPrivate ?? false,
+      isArchived: c.isArchived ?? false,
+      members: new Set(c.members ?? [BOT_USER_ID]),
+    };
+    this.channelList.set(channel.id, channel);
+    return channel;
+  }
   setUser(id: string, fields: Record<string, unknown>): void {
     this.users.set(id, { ...this.users.get(id), ...fields });
   }
@@ -101,9 +165,11 @@ export class SlackWorkspace {
   reset(): void {
     this.ephemerals.length = 0;
     this.views.length = 0;
-    for (const m of [this.top, this.threads, this.byTs, this.currentViews, this.users]) m.clear();
+    this.published.length = 0;
+    for (const m of [this.top, this.threads, this.byTs, this.currentViews, this.users, this.homes]) m.clear();
     this.usedTriggers.clear();
     this.viewSeq = 0;
+    this.channelList.clear();
   }
 
   /**
@@ -181,7 +247,9 @@ export class SlackWorkspace {
   /** Validates and posts a message; shared by chat.postMessage and in_channel response_url posts. */
   private post(method: string, args: Args): Outcome | FakeMessage {
     const channel = str(args.channel);
-    if (!channel) return fail('channel_not_found');
+    // Slack's ids: C… and G… channels, D… direct messages, a U…/W… user id (the app's DM with them).
+    if (!channel || !/^[CGDUW][A-Z0-9]+$/.test(channel)) return fail('channel_not_found');
+    if (this.channelList.get(channel)?.isArchived) return fail('is_archived');
     const text = typeof args.text === 'string' ? args.text : '';
     const blocks = args.blocks;
     if (!text && (!Array.isArray(blocks) || blocks.length === 0)) return fail('no_text');
@@ -206,6 +274,44 @@ export class SlackWorkspace {
     }
     this.store(m);
     return m;
+  }
+
+  private newChannelId(): string {
+    return `C0NEW${String(++this.channelSeq).padStart(4, '0')}`;
+  }
+
+  /** A channel as the conversations.* methods answer it, seen by the bot. */
+  private channelShape(c: FakeChannel): Record<string, unknown> {
+    return {
+      id: c.id,
+      name: c.name,
+      is_channel: !c.isPrivate,
+      is_group: c.isPrivate,
+      is_im: false,
+      is_mpim: false,
+      is_private: c.isPrivate,
+      created: c.created,
+      is_archived: c.isArchived,
+      is_general: false,
+      unlinked: 0,
+      name_normalized: c.name,
+      is_shared: false,
+      is_org_shared: false,
+      is_pending_ext_shared: false,
+      pending_shared: [],
+      context_team_id: TEAM_ID,
+      updated: c.created * 1000,
+      parent_conversation: null,
+      creator: c.creator,
+      is_ext_shared: false,
+      shared_team_ids: [TEAM_ID],
+      pending_connected_team_ids: [],
+      is_member: c.members.has(BOT_USER_ID),
+      topic: { value: '', creator: '', last_set: 0 },
+      purpose: { value: '', creator: '', last_set: 0 },
+      previous_names: [],
+      num_members: c.members.size,
+    };
   }
 
   private invalidFormat(method: string): Outcome {
@@ -279,6 +385,59 @@ export class SlackWorkspace {
     return { ok: true, view: stored };
   }
 
+  /**
+   * views.publish: a person's Home tab, checked like any view (100 blocks and the rest). Slack keeps one
+   * Home view per person (its id stays), answers hash_conflict when `hash` is not the current one, and
+   * refuses a view that is not of type home.
+   */
+  private publishHome(args: Args): Outcome {
+    const user = str(args.user_id);
+    if (!user || !/^[UW][A-Z0-9]+$/.test(user)) {
+      this.recordError('views.publish', 'invalid_arguments: invalid `user_id`');
+      return fail('invalid_arguments', { response_metadata: { messages: ['invalid `user_id`'] } });
+    }
+    const view = args.view;
+    if (!isObj(view))
+      return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing view'] } });
+    if (view.type !== 'home') {
+      this.recordError(
+        'views.publish',
+        `invalid_arguments: view type ${JSON.stringify(view.type)}, not home`,
+      );
+      return fail('invalid_arguments', {
+        response_metadata: { messages: ['[ERROR] a published view must be of type home'] },
+      });
+    }
+    const bad = this.invalid('views.publish', checkView(view));
+    if (bad) return bad;
+    const previous = this.homes.get(user);
+    if (str(args.hash) && args.hash !== previous?.hash) return fail('hash_conflict');
+    const id = (previous?.id as string | undefined) ?? `V${String(++this.viewSeq).padStart(7, '0')}`;
+    const stored: Record<string, unknown> = {
+      id,
+      team_id: TEAM_ID,
+      type: 'home',
+      close: null,
+      submit: null,
+      blocks: view.blocks,
+      private_metadata: view.private_metadata ?? '',
+      callback_id: view.callback_id ?? '',
+      state: { values: {} },
+      hash: `${Math.floor(this.clock() / 1000)}.${rand()}`,
+      clear_on_close: false,
+      notify_on_close: false,
+      previous_view_id: null,
+      root_view_id: id,
+      app_id: APP_ID,
+      external_id: str(view.external_id) ?? '',
+      app_installed_team_id: TEAM_ID,
+      bot_id: BOT_ID,
+    };
+    this.homes.set(user, stored);
+    this.published.push({ user, id, view: stored });
+    return { ok: true, view: stored };
+  }
+
   private readonly methods: Record<string, (args: Args) => Outcome> = {
     'auth.test': () => ({
       ok: true,
@@ -338,6 +497,7 @@ export class SlackWorkspace {
     },
     'views.open': (args) => this.openView('views.open', args, 'open'),
     'views.push': (args) => this.openView('views.push', args, 'push'),
+    'views.publish': (args) => this.publishHome(args),
     'views.update': (args) => {
       const byId = str(args.view_id);
       const byExternal = str(args.external_id);
@@ -363,11 +523,97 @@ export class SlackWorkspace {
       return this.page([parent, ...this.replies(channel, parent.ts)], args);
     },
     'conversations.join': (args) => {
-      const channel = str(args.channel);
-      if (!channel) return fail('channel_not_found');
+      const id = str(args.channel);
+      const c = id ? this.channel(id) : undefined;
+      if (!c) return fail('channel_not_found');
+      if (c.isArchived) return fail('is_archived');
+      if (c.isPrivate) return fail('method_not_supported_for_channel_type');
+      c.members.add(BOT_USER_ID);
+      return { ok: true, channel: this.channelShape(c) };
+    },
+    // https://docs.slack.dev/reference/methods/conversations.create
+    'conversations.create': (args) => {
+      const name = typeof args.name === 'string' ? args.name : '';
+      if (name === '') return fail('invalid_name_required');
+      if (name.length > 80) return fail('invalid_name_maxlength');
+      if (!/^[a-z0-9_-]+$/.test(name)) return fail('invalid_name_specials');
+      if (/^[-_]+$/.test(name)) return fail('invalid_name_punctuation');
+      // Archived channels keep their names.
+      if ([...this.channelList.values()].some((c) => c.name === name)) return fail('name_taken');
+      const c = this.addChannel({ name, creator: BOT_USER_ID, isPrivate: truthy(args.is_private) });
+      return { ok: true, channel: this.channelShape(c) };
+    },
+    // https://docs.slack.dev/reference/methods/conversations.invite: none is invited if one fails (unless force).
+    'conversations.invite': (args) => {
+      const id = str(args.channel);
+      const c = id ? this.channel(id) : undefined;
+      if (!c) return fail('channel_not_found');
+      if (c.isArchived) return fail('is_archived');
+      if (!c.members.has(BOT_USER_ID)) return fail('not_in_channel');
+      const users = (str(args.users) ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
+      if (users.length === 0) return fail('no_user');
+      if (users.length > 1000) return fail('too_many_users');
+      const errors: Array<{ user: string; ok: false; error: string }> = [];
+      for (const user of users) {
+        const error =
+          user === BOT_USER_ID
+            ? 'cant_invite_self'
+            : !/^[UW][A-Z0-9]{2,}$/.test(user)
+              ? 'user_not_found'
+              : c.members.has(user)
+                ? 'already_in_channel'
+                : null;
+        if (error) errors.push({ user, ok: false, error });
+      }
+      const force = truthy(args.force);
+      if (errors.length > 0 && !force) return fail(errors[0]?.error ?? 'cant_invite', { errors });
+      for (const user of users) if (!errors.some((e) => e.user === user)) c.members.add(user);
+      return { ok: true, channel: this.channelShape(c), ...(errors.length > 0 ? { errors } : {}) };
+    },
+    // https://docs.slack.dev/reference/methods/conversations.kick
+    'conversations.kick': (args) => {
+      const id = str(args.channel);
+      const c = id ? this.channel(id) : undefined;
+      if (!c) return fail('channel_not_found');
+      const user = str(args.user);
+      if (!user) return fail('user_not_found');
+      if (user === BOT_USER_ID) return fail('cant_kick_self');
+      if (!c.members.has(BOT_USER_ID)) return fail('not_in_channel');
+      if (!c.members.has(user)) return fail('not_in_channel');
+      c.members.delete(user);
+      return { ok: true, errors: {} };
+    },
+    // https://docs.slack.dev/reference/methods/conversations.list: public channels unless `types` says.
+    'conversations.list': (args) => {
+      const types = new Set((str(args.types) ?? 'public_channel').split(',').map((t) => t.trim()));
+      const bad = [...types].find((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t));
+      if (bad) return fail('invalid_types');
+      const limit = Number(args.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return fail('invalid_limit');
+      let start = 0;
+      const cursor = str(args.cursor);
+      if (cursor) {
+        const decoded = Buffer.from(cursor, 'base64').toString();
+        if (!decoded.startsWith('offset:')) return fail('invalid_cursor');
+        start = Number(decoded.slice(7)) || 0;
+      }
+      const all = [...this.channelList.values()].filter(
+        (c) =>
+          (c.isPrivate
+            ? types.has('private_channel') && c.members.has(BOT_USER_ID)
+            : types.has('public_channel')) && !(truthy(args.exclude_archived) && c.isArchived),
+      );
+      const slice = all.slice(start, start + limit);
+      const more = start + limit < all.length;
       return {
         ok: true,
-        channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_member: true },
+        channels: slice.map((c) => this.channelShape(c)),
+        response_metadata: {
+          next_cursor: more ? Buffer.from(`offset:${start + limit}`).toString('base64') : '',
+        },
       };
     },
     'users.info': (args) => {
