@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Db } from '../db/index.ts';
+import type { KeyWorkerGuard, SetupGuards } from './admin/change.ts';
 import { channelsJob } from './admin/channels.ts';
-import { adminSubjects, type KeyWorkerGuard, type SetupGuards } from './admin/service.ts';
+import { adminSubjects } from './admin/service.ts';
 import { alertsJob, alertsReaction } from './alerts/service.ts';
 import { alertSubject, alertSubjects } from './alerts/subjects.ts';
 import {
@@ -92,7 +93,7 @@ const keyWorkerSignedOff: KeyWorkerGuard = (tx, change) => {
 
 /**
  * The rules other capabilities add to set-up changes made from Slack (`/patch`): each key-worker guard
- * may refuse a client's new key worker (see admin/service.ts `KeyWorkerGuard`).
+ * may refuse a client's new key worker (see admin/change.ts `KeyWorkerGuard`).
  */
 export const setupGuards: SetupGuards = {
   keyWorker: [keyWorkerSignedOff],

@@ -30,7 +30,9 @@ import { esc, mentionAll } from '../slack/blocks.ts';
 import { claimSubmission, forgetSubmission } from '../slack/dedupe.ts';
 import { FORM_NOT_OPENED, openModal } from '../slack/modal.ts';
 import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
+import type { ChangeResult, SetupGuards } from './change.ts';
 import { inviteAll, removeFromChannel } from './channels.ts';
+import { addClient, archiveClient, editClient } from './clients.ts';
 import {
   channelSlug,
   nextClientCode,
@@ -39,22 +41,8 @@ import {
   peopleChange,
   typedNumber,
 } from './model.ts';
-import {
-  addClient,
-  addPlan,
-  archiveClient,
-  type ChangeResult,
-  changePatch,
-  changePlan,
-  createPatch,
-  editClient,
-  endPlan,
-  PATCH_THRESHOLDS,
-  PLAN_THRESHOLDS,
-  type PlanInput,
-  recordKick,
-  type SetupGuards,
-} from './service.ts';
+import { addPlan, changePlan, endPlan, PLAN_THRESHOLDS, type PlanInput } from './plans.ts';
+import { changePatch, createPatch, PATCH_THRESHOLDS, recordKick } from './service.ts';
 import { activeTasks, clientCodes, getClientRow, getPatchRow, getPlanRow, setupOf } from './store.ts';
 import {
   ADMIN_ACTIONS,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { patches, planTasks } from '../../db/schema.ts';
-import type { KeyWorkerGuard } from '../../src/admin/service.ts';
+import type { KeyWorkerGuard } from '../../src/admin/change.ts';
 import { setupGuards } from '../../src/hub.ts';
 import { exportRoster } from '../../src/patches/export.ts';
 import { ALICE, BOB, CAROL, type Harness, PATCH, TEAM, useFlowHarness } from '../support/harness.ts';

@@ -4,20 +4,10 @@ import { and, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDb } from '../../db/index.ts';
 import { clients, patches, plans, visits } from '../../db/schema.ts';
-import {
-  type AdminDeps,
-  addClient,
-  addPlan,
-  archiveClient,
-  changePatch,
-  changePlan,
-  createPatch,
-  editClient,
-  endPlan,
-  type KeyWorkerChange,
-  type PlanInput,
-  recordChannel,
-} from '../../src/admin/service.ts';
+import type { AdminDeps, KeyWorkerChange } from '../../src/admin/change.ts';
+import { addClient, archiveClient, editClient } from '../../src/admin/clients.ts';
+import { addPlan, changePlan, endPlan, type PlanInput } from '../../src/admin/plans.ts';
+import { changePatch, createPatch, recordChannel } from '../../src/admin/service.ts';
 import { hub, importRosterWithVisits } from '../../src/hub.ts';
 import { silentLog } from '../../src/log.ts';
 import { auditOf } from '../../src/patches/audit.ts';
