@@ -209,10 +209,38 @@ function popbacksFor(db: Db, patchId: number, zone: string): DigestInput['popbac
   });
 }
 
+/**
+ * The last digest drawn for each day, per database: a digest is delivered as several messages, each its
+ * own subject, and every part is marked due with its main message in one transaction. So a part drawn
+ * while the main message's `want_rev` is what it was when the digest was last drawn shows exactly what
+ * the database shows: the day is drawn once per change, not once per part. Renderers run outside any
+ * transaction, so the `want_rev` read is committed and never reused for other content.
+ */
+const drawn = new WeakMap<Db, Map<string, { rev: number; messages: ReturnType<typeof digestMessages> }>>();
+const DRAWN_KEPT = 256;
+
+function digestDrawn(db: Db, patchId: number, date: string): ReturnType<typeof digestMessages> {
+  const main = digestSubject(patchId, date);
+  const rev = getOutboxRow(db, main)?.wantRev;
+  let byDay = drawn.get(db);
+  const hit = byDay?.get(main);
+  if (rev !== undefined && hit?.rev === rev) return hit.messages;
+  const messages = digestMessages(digestInput(db, patchId, date));
+  if (rev === undefined) return messages;
+  if (!byDay) {
+    byDay = new Map();
+    drawn.set(db, byDay);
+  }
+  byDay.delete(main);
+  byDay.set(main, { rev, messages });
+  if (byDay.size > DRAWN_KEPT) byDay.delete(byDay.keys().next().value as string);
+  return messages;
+}
+
 /** Renders `digest:<patch>:<date>[:<part>]`. */
 export const renderDigest: Renderer = (db, subject) => {
   const [, patchId, date, part] = subject.split(':');
-  const messages = digestMessages(digestInput(db, Number(patchId), String(date)));
+  const messages = digestDrawn(db, Number(patchId), String(date));
   const index = part === undefined ? 0 : Number(part);
   return messages[index] ?? { text: '(continued: nothing more today)' };
 };

@@ -428,8 +428,8 @@ function report(r: Results): string {
           r.moreConcurrency
             ? ` (concurrency ${N.moreConcurrency}: last at ${s2(r.moreConcurrency.digests.firstPosts.max)})`
             : ''
-        }.${cpuPer(digestsProfile, 'digests', d.parts)} Each digest is rendered in full three times: once in the tick to count its parts` +
-        ' (`markDigestParts`), and once for each part it is delivered as (`renderDigest` builds every message and picks one).',
+        }.${cpuPer(digestsProfile, 'digests', d.parts)} Each digest is drawn in full twice: once in the tick to count its parts` +
+        ' (`markDigestParts`), and once when it is delivered (`renderDigest` draws the day once per change, and each part takes its message from that).',
     );
   }
   if (!met.late) {

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importRosterWithVisits } from '../../src/main.ts';
 import { parseRoster } from '../../src/patches/roster.ts';
+import { assistantsOf, benchRosterYaml, patchChannel } from '../bench/roster.ts';
 import {
   ALICE,
   BOB,
@@ -188,6 +191,50 @@ describe('the morning digest', () => {
     await h.settle();
     expect(sectionText(digest())).not.toContain('Mr K*');
     expect(h.fake.posts(PATCH).filter((c) => String(c.args.text).startsWith('Rota for'))).toHaveLength(1);
+  });
+});
+
+describe('a digest of more than one message', () => {
+  it('keeps every part current: a change in the continuation redraws it and the message, each once', async () => {
+    // One full patch: 10 clients × 5 visits is 50 lines, a message of 45 and a continuation of 5.
+    const roster = join(mkdtempSync(join(tmpdir(), 'patchbot-rota-')), 'full.yml');
+    writeFileSync(roster, benchRosterYaml({ patches: 1, clients: 10 }));
+    h = await flow.start({ at: '2026-11-23T05:00:00Z', roster });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    const channel = patchChannel(0);
+    const posted = h.fake.messages(channel).filter((m) => m.text.startsWith('Rota for'));
+    expect(posted).toHaveLength(1);
+    const main = posted[0] as FakeMessage;
+    const continued = () => h.fake.replies(channel, main.ts);
+    expect(continued()).toHaveLength(1);
+    expect(sectionText(continued()[0] as FakeMessage)).toContain('(continued)');
+    expect(JSON.stringify(main.blocks)).toContain('5 more visits in the thread');
+
+    // The last line of the day (21:27, Client 10's Bed visit) is in the continuation.
+    h.clock.set(Date.parse('2026-11-23T21:28:00Z'));
+    const reply = structuredClone(continued()[0] as FakeMessage);
+    const line = lineOf(reply, 'Client 10') as NonNullable<ReturnType<typeof lineOf>>;
+    expect(line.text.text).toContain('21:27');
+    const arrived = line.accessory?.options.find((o) => o.text.text === 'Arrived');
+    if (!arrived) throw new Error("no Arrived on Client 10's line");
+    const before = { main: main.edits, reply: reply.edits };
+    const res = await h.slack.action({
+      user: assistantsOf(0)[0],
+      channel,
+      actionId: 'rota_visit',
+      blockId: line.block_id,
+      value: arrived.value,
+      message: reply,
+    });
+    expect(res.status).toBe(200);
+    await h.settle();
+
+    const after = continued()[0] as FakeMessage;
+    expect(lineOf(after, 'Client 10')?.text.text).toContain('arrived 21:28');
+    expect(after.edits).toBe(before.reply + 1);
+    // The message's counts changed too; it is updated in place, never posted again.
+    expect((h.fake.message(channel, main.ts) as FakeMessage).edits).toBe(before.main + 1);
+    expect(h.fake.messages(channel).filter((m) => m.text.startsWith('Rota for'))).toHaveLength(1);
   });
 });
 
