@@ -424,11 +424,11 @@ function report(r: Results): string {
     misses.push(
       `- **Digests.** The last digest reached Slack ${s2(d.firstPosts.max)} after 07:00, ${s2(d.firstPosts.max - TARGET.digestsS)} (${over(d.firstPosts.max, TARGET.digestsS)}) over.` +
         ` The network floor is ${s2((N.patches / S.concurrency) * (S.latencyMs / 1000))} for the ${k(N.patches)} first posts (${S.concurrency} channels at once, ${S.latencyMs} ms a call), ${s2((d.parts / S.concurrency) * (S.latencyMs / 1000))} for all ${k(d.parts)} posts` +
-        ` (each full patch's digest is a message and a continuation). The rest is CPU: the run is CPU-bound, so more channels at once do not help${
+        ` (each full patch's digest is a message and a continuation), so at the default concurrency the target equals the floor. ${
           r.moreConcurrency
-            ? ` (concurrency ${N.moreConcurrency}: last at ${s2(r.moreConcurrency.digests.firstPosts.max)})`
+            ? `With \`deliveryConcurrency\` ${N.moreConcurrency} (same run, a fresh copy) the floor is ${s2((d.parts / N.moreConcurrency) * (S.latencyMs / 1000))} and the last digest was at ${s2(r.moreConcurrency.digests.firstPosts.max)}${r.moreConcurrency.digests.firstPosts.max <= TARGET.digestsS ? ', within the target' : ''}. `
             : ''
-        }.${cpuPer(digestsProfile, 'digests', d.parts)} Each digest is drawn in full twice: once in the tick to count its parts` +
+        }The rest is CPU.${cpuPer(digestsProfile, 'digests', d.parts)} Each digest is drawn in full twice: once in the tick to count its parts` +
         ' (`markDigestParts`), and once when it is delivered (`renderDigest` draws the day once per change, and each part takes its message from that).',
     );
   }
