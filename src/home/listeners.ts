@@ -46,11 +46,12 @@ export function registerHome(app: App, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.claim, homeVisitButton(deps, { type: 'claim' }));
   app.use(async (args) => {
     const { body, next } = args as AnyMiddlewareArgs & { next: () => Promise<void> };
-    const press = HomePress.safeParse(body);
+    // Only a button press in a Home is noted: anything else passes without being parsed.
+    const press = (body as { type?: unknown }).type === 'block_actions' ? HomePress.safeParse(body) : null;
     try {
       await next();
     } finally {
-      if (press.success) {
+      if (press?.success) {
         const action = press.data.actions[0] as { action_id: string; value?: string };
         notePressInHome(deps, press.data.user.id, { actionId: action.action_id, value: idOf(action.value) });
         deps.wake();

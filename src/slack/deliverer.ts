@@ -142,6 +142,8 @@ export class Deliverer {
   private lastSuccessAt: number | null = null;
   /** The due rows last read, in order; served from memory until used up or a kick brings news. */
   private batch: OutboxRow[] = [];
+  /** The end of the queue of deliveries waiting for their turn to render (see `renderTurn`). */
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: Deps,
@@ -298,6 +300,18 @@ export class Deliverer {
     this.wakeTimer.unref();
   }
 
+  /**
+   * Deliveries render one at a time, one turn of the event loop each: twenty starting together must not
+   * hold the loop for twenty renders while a person waits for their button's answer. Each turn waits
+   * for the one before and then for a `setImmediate` set after it, which runs in the loop's next turn,
+   * after waiting I/O (twenty `setImmediate`s set at once would all run in the same turn).
+   */
+  private renderTurn(): Promise<void> {
+    const turn = this.turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.turns = turn;
+    return turn;
+  }
+
   private render(row: OutboxRow): Rendered | null | undefined {
     const kind = this.deps.subjects.find((s) => row.subject.startsWith(s.prefix));
     if (!kind) return undefined;
@@ -307,9 +321,7 @@ export class Deliverer {
   /** One subject, start to end. Never throws: every failure is about this subject alone. */
   private async deliverOne(subject: string, lane: Lane): Promise<void> {
     const { db, clock, log } = this.deps;
-    // Each delivery renders in a turn of its own: twenty starting together must not hold the event
-    // loop for twenty renders while a person waits for their button's answer.
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.renderTurn();
     const row = getOutboxRow(db, subject);
     if (!row || row.parkedAt !== null || row.doneRev >= row.wantRev) return;
     let threadTs: string | undefined = row.threadTs ?? undefined;

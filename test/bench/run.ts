@@ -406,11 +406,11 @@ function report(r: Results): string {
         ` sees p99 ${fmtMs(ackIdle.p99)} ms). The handler acks before any work (\`openPopbackModal\` in src/popback/listeners.ts), so an ack` +
         ` waits for whatever holds the one event loop when the request arrives: the loop's delay reached p99 ${fmtMs(r.acks.loopDelay.p99)} ms and max ${fmtMs(r.acks.loopDelay.max)} ms during the morning.` +
         (heldWords ? ` ${heldWords}` : '') +
-        ' Two places run long without yielding: `Deliverer.fill` launches up to `concurrency` (20) deliveries in one loop, and each' +
-        ' `deliverOne` renders its message, hashes it and writes the outbox synchronously before its first `await`, so one fill()' +
-        ' is 20 renders back to back (a digest render reads the whole day, `digestInput` → `fixedVisitsOn`, and builds all its' +
-        " messages, `digestMessages`); and in the ticks, each visit's reactions redraw-count its digest (`rotaReaction` →" +
-        ' `touchDigest` → `markDigestParts` renders the whole digest to count its parts), 25 visits (the alerts job) between breaths.',
+        ' What still holds it: deliveries render one per turn of the loop (`renderTurn` in src/slack/deliverer.ts), so one' +
+        ' render at a time (a digest reads the whole day, `digestInput` → `fixedVisitsOn`, and builds all its messages,' +
+        ' `digestMessages`); a job runs up to 8 ms between breaths (`breathe` in src/time.ts), plus the item in hand (a late' +
+        " visit's reactions redraw-count its digest: `rotaReaction` → `touchDigest` → `markDigestParts`); and Bolt's own work" +
+        ' for the other requests arriving at the same moment.',
     );
   }
   if (!met.rss) misses.push(`- **RSS.** ${mb(rss)}, ${mb(rss - TARGET.rssMb)} over ${TARGET.rssMb} MB.`);
@@ -439,7 +439,7 @@ function report(r: Results): string {
         ` The floor alone equals the target: ${k(N.patches)} posts, ${S.concurrency} channels at once (\`deliveryConcurrency\`), one call in flight per channel,` +
         ` ${S.latencyMs} ms a call, is ${rounds} rounds × ${S.latencyMs} ms = ${s2((rounds * S.latencyMs) / 1000)} before any CPU, so at the default concurrency this target cannot be met at this latency.${
           r.moreConcurrency
-            ? ` With \`deliveryConcurrency\` ${N.moreConcurrency} (same run, a fresh copy) the last alert was at ${s2(r.moreConcurrency.late.alerts.max)} (median ${s2(r.moreConcurrency.late.alerts.median)}): not better, because the rest is CPU.`
+            ? ` With \`deliveryConcurrency\` ${N.moreConcurrency} (same run, a fresh copy) the last alert was at ${s2(r.moreConcurrency.late.alerts.max)} (median ${s2(r.moreConcurrency.late.alerts.median)}; its floor ${s2((N.patches / N.moreConcurrency) * (S.latencyMs / 1000))})${r.moreConcurrency.late.alerts.max <= TARGET.lateS ? ', within the target' : r.moreConcurrency.late.alerts.max < l.alerts.max ? ': better, but still over, because the rest is CPU' : ': not better, because the rest is CPU'}.`
             : ''
         }${cpuPer(lateProfile, 'late', l.count + l.digestUpdates)} The ticks make 500 alerts due at a time, and every late visit's` +
         ' transaction also renders its whole digest to count its parts (`markDigestParts`), before the deliverer gets the loop.',
