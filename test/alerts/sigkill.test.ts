@@ -28,7 +28,7 @@ afterAll(async () => {
 function runChild(
   dbPath: string,
   at: string,
-  mode?: 'crash',
+  mode?: 'crash' | 'crash-on-recovery',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const child = spawn(
     process.execPath,
@@ -78,6 +78,49 @@ describe('a process killed with SIGKILL in the middle of a sweep', () => {
 
     const restarted = await runChild(dbPath, '2026-11-23T08:10:30Z');
     expect(restarted).toEqual({ code: 0, signal: null });
+    const alerts = fake.messages(PATCH).filter((m) => m.text.startsWith('Late visit'));
+    expect(alerts.map((m) => m.text.split(' (')[0]).sort()).toEqual([
+      'Late visit: Mr K 08:00',
+      'Late visit: Mrs P 08:00',
+    ]);
+    expect(fake.messages(PATCH).filter((m) => m.text.startsWith('Rota for'))).toHaveLength(1);
+    const texts = fake.posts(PATCH).map((c) => String(c.args.text));
+    expect(new Set(texts).size).toBe(texts.length);
+    fake.assertClean();
+  });
+});
+
+describe('a process killed with SIGKILL in the middle of recovering from a Slack outage', () => {
+  it('loses nothing and doubles nothing: the post Slack took but the bot never recorded is found, not repeated', async () => {
+    fake.reset();
+    const dbPath = join(dir, 'recovery.db');
+    const db = openDb(dbPath);
+    const roster = parseRoster(readFileSync(TEAM, 'utf8'));
+    if (!roster.ok) throw new Error(roster.errors.join('; '));
+    importRosterWithVisits(db, roster.roster, Date.parse('2026-11-23T06:00:00Z'));
+    db.$client.close();
+
+    // Slack refuses the first posts (an outage); the bot dies the moment one goes through.
+    fake.failNext('chat.postMessage', { status: 503 }, 3);
+    const killed = await runChild(dbPath, '2026-11-23T08:10:00Z', 'crash-on-recovery');
+    expect(killed.signal).toBe('SIGKILL');
+    expect(fake.posts(PATCH)).toHaveLength(1); // the probe Slack took, and nothing after it
+    const mid = openDb(dbPath);
+    const owed = mid.$client
+      .prepare('select count(*) as n from slack_messages where want_rev > done_rev')
+      .get() as { n: number };
+    expect(owed.n).toBeGreaterThan(1); // that post is not recorded, and the rest is still owed
+    const unknown = mid.$client
+      .prepare('select count(*) as n from slack_messages where ts is null and post_started_at is not null')
+      .get() as { n: number };
+    expect(unknown.n).toBeGreaterThanOrEqual(1); // a post whose fate the bot never learnt
+    mid.$client.close();
+
+    const lookups = () => fake.calls.filter((c) => c.method === 'conversations.history' && !c.failed).length;
+    const before = lookups();
+    const restarted = await runChild(dbPath, '2026-11-23T08:10:30Z');
+    expect(restarted).toEqual({ code: 0, signal: null });
+    expect(lookups()).toBeGreaterThan(before); // the unrecorded post was looked up, and adopted
     const alerts = fake.messages(PATCH).filter((m) => m.text.startsWith('Late visit'));
     expect(alerts.map((m) => m.text.split(' (')[0]).sort()).toEqual([
       'Late visit: Mr K 08:00',

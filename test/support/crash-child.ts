@@ -3,6 +3,9 @@
  * given instant against a Slack stand-in reached over real HTTP, lets the deliverer finish, and exits.
  * With `crash`, it kills itself with SIGKILL the moment the sweep has committed its first late alert:
  * in the middle of a sweep, before the next visit's transaction and before anything is delivered.
+ * With `crash-on-recovery`, Slack is failing when it starts (the test arranges that), and it kills itself
+ * the moment Slack first answers again: in the middle of the recovery, with a post made but not yet
+ * recorded and the rest of the backlog still owed. Its clock moves a probe interval at a time.
  */
 import { openDb } from '../../db/index.ts';
 import { type Log, silentLog } from '../../src/log.ts';
@@ -16,8 +19,10 @@ const log: Log = {
   ...silentLog,
   info(event) {
     if (mode === 'crash' && event === 'alert.late') process.kill(process.pid, 'SIGKILL');
+    if (mode === 'crash-on-recovery' && event === 'slack.back') process.kill(process.pid, 'SIGKILL');
   },
 };
+const clock = new ManualClock(Date.parse(at));
 const bot = createPatchbot(
   {
     slackBotToken: 'xoxb-crash-test',
@@ -30,11 +35,12 @@ const bot = createPatchbot(
     deliveryConcurrency: 20,
     logLevel: 'error',
   },
-  { db, clock: new ManualClock(Date.parse(at)), log, schedule: false, delivery: { postGapMs: 0 } },
+  { db, clock, log, schedule: false, delivery: { postGapMs: 0 } },
 );
 await bot.start();
 await bot.scheduler.tick();
 for (let i = 0; i < 100 && backlog(db) > 0; i++) {
+  if (mode === 'crash-on-recovery') clock.advance(2000);
   bot.deliverer.kick();
   await bot.deliverer.idle();
 }
