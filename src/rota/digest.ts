@@ -7,7 +7,15 @@ import type { Log } from '../log.ts';
 import { occurrencesOn } from '../patches/model.ts';
 import { activePlans, getPatch, providerSettings, taskNames } from '../patches/store.ts';
 import { esc } from '../slack/blocks.ts';
-import { getOutboxRow, markDue, PRIORITY, type Renderer, type SubjectKind } from '../slack/outbox.ts';
+import {
+  getOutboxRow,
+  markDue,
+  markDueIfExists,
+  PRIORITY,
+  type Renderer,
+  type SubjectKind,
+  subjectsStartingWith,
+} from '../slack/outbox.ts';
 import { addDays, breathe, localDate, localInstant, localTime } from '../time.ts';
 import { type FlexKind, KIND_LABEL, URGENCY_LABEL, type Urgency } from '../visits/model.ts';
 import type { Reaction } from '../visits/service.ts';
@@ -91,9 +99,16 @@ export function digestJob(deps: { db: Db; log: Log }): Job {
   };
 }
 
+/**
+ * Makes the day's digest due: its message, and every continuation it has had. How many continuations it
+ * needs is worked out when the message is drawn (`renderDigest` names them in `also`, and the deliverer
+ * makes any new one due), so a change costs a few index probes here, not a drawing of the day. A
+ * continuation the day no longer needs is drawn as "(continued: nothing more today)".
+ */
 function dueDigest(tx: Db, patchId: number, channel: string, date: string, now: number): void {
-  markDue(tx, { subject: digestSubject(patchId, date), channel, priority: PRIORITY.digest }, now);
-  markDigestParts(tx, patchId, channel, date, now);
+  const main = digestSubject(patchId, date);
+  markDue(tx, { subject: main, channel, priority: PRIORITY.digest }, now);
+  for (const part of subjectsStartingWith(tx, `${main}:`)) markDueIfExists(tx, part, now);
 }
 
 /** Once a patch's digest for `date` exists, keep it current: mark every part due again. */
@@ -101,22 +116,6 @@ export function touchDigest(tx: Db, patchId: number, date: string, now: number):
   const main = getOutboxRow(tx, digestSubject(patchId, date));
   if (!main) return;
   dueDigest(tx, patchId, main.channel, date, now);
-}
-
-function markDigestParts(tx: Db, patchId: number, channel: string, date: string, now: number): void {
-  const parts = digestMessages(digestInput(tx, patchId, date)).length;
-  for (let part = 1; part < parts; part++) {
-    markDue(
-      tx,
-      {
-        subject: digestSubject(patchId, date, part),
-        channel,
-        priority: PRIORITY.digest,
-        threadSubject: digestSubject(patchId, date),
-      },
-      now,
-    );
-  }
 }
 
 /** The note to the person whose fixed visit was taken over: `takeover:<visit>:<rev>`, in their DM. */
@@ -219,9 +218,13 @@ function popbacksFor(db: Db, patchId: number, zone: string): DigestInput['popbac
 const drawn = new WeakMap<Db, Map<string, { rev: number; messages: ReturnType<typeof digestMessages> }>>();
 const DRAWN_KEPT = 256;
 
-function digestDrawn(db: Db, patchId: number, date: string): ReturnType<typeof digestMessages> {
+function digestDrawn(
+  db: Db,
+  patchId: number,
+  date: string,
+  rev: number | undefined,
+): ReturnType<typeof digestMessages> {
   const main = digestSubject(patchId, date);
-  const rev = getOutboxRow(db, main)?.wantRev;
   let byDay = drawn.get(db);
   const hit = byDay?.get(main);
   if (rev !== undefined && hit?.rev === rev) return hit.messages;
@@ -239,10 +242,22 @@ function digestDrawn(db: Db, patchId: number, date: string): ReturnType<typeof d
 
 /** Renders `digest:<patch>:<date>[:<part>]`. */
 export const renderDigest: Renderer = (db, subject) => {
-  const [, patchId, date, part] = subject.split(':');
-  const messages = digestDrawn(db, Number(patchId), String(date));
-  const index = part === undefined ? 0 : Number(part);
-  return messages[index] ?? { text: '(continued: nothing more today)' };
+  const [, patchText, dateText, part] = subject.split(':');
+  const patchId = Number(patchText);
+  const date = String(dateText);
+  const main = getOutboxRow(db, digestSubject(patchId, date));
+  const messages = digestDrawn(db, patchId, date, main?.wantRev);
+  if (part !== undefined) return messages[Number(part)] ?? { text: '(continued: nothing more today)' };
+  const message = messages[0] as (typeof messages)[number];
+  if (!main || messages.length < 2) return message;
+  // The continuations this drawing needs: the deliverer makes any the outbox lacks due.
+  const also = messages.slice(1).map((_, i) => ({
+    subject: digestSubject(patchId, date, i + 1),
+    channel: main.channel,
+    priority: PRIORITY.digest,
+    threadSubject: main.subject,
+  }));
+  return { ...message, also };
 };
 
 /**

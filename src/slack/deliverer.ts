@@ -10,6 +10,7 @@ import {
   dueRows,
   forgetMessage,
   getOutboxRow,
+  markDueIfMissing,
   markPostStarted,
   nextAttemptAt,
   type OutboxRow,
@@ -355,6 +356,7 @@ export class Deliverer {
       settle(db, subject, row.wantRev);
       return;
     }
+    for (const implied of rendered.also ?? []) markDueIfMissing(db, implied, clock.now());
     const hash = createHash('sha256')
       .update(JSON.stringify([rendered.text, rendered.blocks ?? null, rendered.home ?? null]))
       .digest('hex');

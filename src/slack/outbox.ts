@@ -1,5 +1,5 @@
 import type { HomeView, KnownBlock } from '@slack/types';
-import { and, asc, eq, gt, isNotNull, isNull, lte, min, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, lte, min, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { slackMessages } from '../../db/schema.ts';
 
@@ -17,6 +17,11 @@ export interface Rendered {
    * `channel` (each user's Home is one subject, coalesced like any message).
    */
   home?: HomeView;
+  /**
+   * Messages this one implies, such as a digest's continuations in its thread: each is made due when this
+   * one is delivered, if the outbox does not have it yet (so its count is worked out when it is drawn).
+   */
+  also?: DueMessage[];
 }
 
 /**
@@ -90,6 +95,37 @@ export function markDueIfExists(db: Db, subject: string, now: number): boolean {
     now,
   );
   return true;
+}
+
+/** Makes `m` due unless the outbox has it already (due or delivered): a message that must exist. */
+export function markDueIfMissing(db: Db, m: DueMessage, now: number): void {
+  db.insert(slackMessages)
+    .values({
+      subject: m.subject,
+      channel: m.channel,
+      threadSubject: m.threadSubject ?? null,
+      threadTs: m.threadTs ?? null,
+      priority: m.priority,
+      wantRev: 1,
+      doneRev: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      pendingSince: now,
+    })
+    .onConflictDoNothing({ target: slackMessages.subject })
+    .run();
+}
+
+/** The subjects that start with `prefix`, in order: an index range, never a scan. */
+export function subjectsStartingWith(db: Db, prefix: string): string[] {
+  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  return db
+    .select({ subject: slackMessages.subject })
+    .from(slackMessages)
+    .where(and(gte(slackMessages.subject, prefix), lt(slackMessages.subject, end)))
+    .orderBy(asc(slackMessages.subject))
+    .all()
+    .map((r) => r.subject);
 }
 
 export function getOutboxRow(db: Db, subject: string): OutboxRow | undefined {

@@ -408,9 +408,8 @@ function report(r: Results): string {
         (heldWords ? ` ${heldWords}` : '') +
         ' What still holds it: deliveries render one per turn of the loop (`renderTurn` in src/slack/deliverer.ts), so one' +
         ' render at a time (a digest reads the whole day, `digestInput` → `fixedVisitsOn`, and builds all its messages,' +
-        ' `digestMessages`); a job runs up to 8 ms between breaths (`breathe` in src/time.ts), plus the item in hand (a late' +
-        " visit's reactions redraw-count its digest: `rotaReaction` → `touchDigest` → `markDigestParts`); and Bolt's own work" +
-        ' for the other requests arriving at the same moment.',
+        ' `digestMessages`); a job runs up to 8 ms between breaths (`breathe` in src/time.ts), plus the item in hand; and' +
+        " Bolt's own work for the other requests arriving at the same moment.",
     );
   }
   if (!met.rss) misses.push(`- **RSS.** ${mb(rss)}, ${mb(rss - TARGET.rssMb)} over ${TARGET.rssMb} MB.`);
@@ -428,8 +427,8 @@ function report(r: Results): string {
           r.moreConcurrency
             ? `With \`deliveryConcurrency\` ${N.moreConcurrency} (same run, a fresh copy) the floor is ${s2((d.parts / N.moreConcurrency) * (S.latencyMs / 1000))} and the last digest was at ${s2(r.moreConcurrency.digests.firstPosts.max)}${r.moreConcurrency.digests.firstPosts.max <= TARGET.digestsS ? ', within the target' : ''}. `
             : ''
-        }The rest is CPU.${cpuPer(digestsProfile, 'digests', d.parts)} Each digest is drawn in full twice: once in the tick to count its parts` +
-        ' (`markDigestParts`), and once when it is delivered (`renderDigest` draws the day once per change, and each part takes its message from that).',
+        }The rest is CPU.${cpuPer(digestsProfile, 'digests', d.parts)} Each digest is drawn once per change, when its message is delivered` +
+        ' (`renderDigest`: each continuation takes its message from that drawing, and the drawing names the continuations it needs).',
     );
   }
   if (!met.late) {
@@ -441,8 +440,8 @@ function report(r: Results): string {
           r.moreConcurrency
             ? ` With \`deliveryConcurrency\` ${N.moreConcurrency} (same run, a fresh copy) the last alert was at ${s2(r.moreConcurrency.late.alerts.max)} (median ${s2(r.moreConcurrency.late.alerts.median)}; its floor ${s2((N.patches / N.moreConcurrency) * (S.latencyMs / 1000))})${r.moreConcurrency.late.alerts.max <= TARGET.lateS ? ', within the target' : r.moreConcurrency.late.alerts.max < l.alerts.max ? ': better, but still over, because the rest is CPU' : ': not better, because the rest is CPU'}.`
             : ''
-        }${cpuPer(lateProfile, 'late', l.count + l.digestUpdates)} The ticks make 500 alerts due at a time, and every late visit's` +
-        ' transaction also renders its whole digest to count its parts (`markDigestParts`), before the deliverer gets the loop.',
+        }${cpuPer(lateProfile, 'late', l.count + l.digestUpdates)} The ticks make 500 alerts due at a time (each late visit's` +
+        ' transaction also marks its digest due again), and each digest is then drawn again for its update.',
     );
   }
   if (!met.tp) {

@@ -238,6 +238,42 @@ describe('a digest of more than one message', () => {
   });
 });
 
+describe('a digest that grows and shrinks', () => {
+  it('gains a continuation in its thread when the day outgrows one message, and empties it when it no longer does', async () => {
+    // 9 clients × 5 visits is 45 lines: one message. A tenth client makes 50: a continuation of 5.
+    const dir = mkdtempSync(join(tmpdir(), 'patchbot-rota-'));
+    const roster = join(dir, 'nine.yml');
+    writeFileSync(roster, benchRosterYaml({ patches: 1, clients: 9 }));
+    h = await flow.start({ at: '2026-11-23T05:00:00Z', roster });
+    await h.tickAt('2026-11-23T07:00:00Z');
+    const channel = patchChannel(0);
+    const posted = () => h.fake.messages(channel).filter((m) => m.text.startsWith('Rota for'));
+    expect(posted()).toHaveLength(1);
+    const main = posted()[0] as FakeMessage;
+    expect(h.fake.replies(channel, main.ts)).toHaveLength(0);
+
+    const reimport = (clients: number) => {
+      const parsed = parseRoster(benchRosterYaml({ patches: 1, clients }));
+      if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+      importRosterWithVisits(h.bot.db, parsed.roster, h.clock.now());
+    };
+    reimport(10);
+    await h.tickAt('2026-11-23T07:05:00Z');
+    expect(posted()).toHaveLength(1);
+    const thread = h.fake.replies(channel, main.ts);
+    expect(thread).toHaveLength(1);
+    expect(sectionText(thread[0] as FakeMessage)).toContain('Client 10 · Bed');
+    expect(sectionText(h.fake.message(channel, main.ts) as FakeMessage)).not.toContain('Client 10 · Bed');
+
+    reimport(9); // the tenth client leaves: their visits are called off, and the day fits one message
+    await h.tickAt('2026-11-23T07:10:00Z');
+    const emptied = h.fake.replies(channel, main.ts);
+    expect(emptied).toHaveLength(1); // edited in place, never deleted or posted again
+    expect((emptied[0] as FakeMessage).text).toBe('(continued: nothing more today)');
+    expect(sectionText(h.fake.message(channel, main.ts) as FakeMessage)).not.toContain('Client 10');
+  });
+});
+
 describe('re-importing the roster', () => {
   it('moves future visits to a new key worker, but never one that someone took over', async () => {
     h = await flow.start({ at: '2026-11-23T06:00:00Z', roster: TEAM });
