@@ -3,17 +3,19 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, spawnBin, waitForHttp } from './support/bin.ts';
+import { freshBuild, portOf, ROOT, spawnBin, waitForHttp } from './support/bin.ts';
 import { startFakeSlackHttp } from './support/slack/http.ts';
 
 /**
  * The production build: `tsc -p tsconfig.build.json` plus the migrations beside the compiled db/, as
- * `npm run build` makes it, here into a scratch folder inside the project (so the project's
- * node_modules and package.json apply). It must start, serve /healthz and stop on SIGTERM, and import
- * nothing a production install leaves out.
+ * `npm run build` makes it. The dist/ that `npm ci` built when it is newer than its sources; otherwise
+ * a build into a scratch folder inside the project (so the project's node_modules and package.json
+ * apply). It must start, serve /healthz and stop on SIGTERM, and import nothing a production install
+ * leaves out.
  */
 
 let out: string;
+let scratch = false;
 let stub: Awaited<ReturnType<typeof startFakeSlackHttp>>;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -21,7 +23,14 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 
 beforeAll(async () => {
+  stub = await startFakeSlackHttp();
+  const fresh = freshBuild();
+  if (fresh) {
+    out = fresh;
+    return;
+  }
   out = mkdtempSync(join(ROOT, '.build-test-'));
+  scratch = true;
   execFileSync(
     process.execPath,
     [
@@ -34,11 +43,10 @@ beforeAll(async () => {
     { cwd: ROOT, stdio: 'pipe' },
   );
   cpSync(join(ROOT, 'db', 'migrations'), join(out, 'db', 'migrations'), { recursive: true });
-  stub = await startFakeSlackHttp();
 }, 180_000);
 afterAll(async () => {
   await stub?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
+  if (scratch) rmSync(out, { recursive: true, force: true });
 });
 
 function filesUnder(dir: string): string[] {
@@ -99,14 +107,7 @@ describe('the compiled build', () => {
       ).toString();
       expect(imported).toMatch(/^Imported .*team\.yml: Roster imported: /);
       const bot = spawnBin(['start'], env, [bin]);
-      let port = 0;
-      const until = Date.now() + 20_000;
-      while (!port) {
-        const m = /"event":"slack.started","mode":"http","port":(\d+)/.exec(bot.output());
-        if (m) port = Number(m[1]);
-        else if (Date.now() > until) throw new Error(bot.output());
-        else await new Promise((r) => setTimeout(r, 50));
-      }
+      const port = await portOf(bot.output);
       const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`);
       expect(res.status).toBe(200);
       bot.child.kill('SIGTERM');
