@@ -12,6 +12,7 @@ import { createPatchbot } from '../src/main.ts';
 import { matchClient } from '../src/popback/model.ts';
 import { parseRotaArgs } from '../src/rota/model.ts';
 import { addDays } from '../src/time.ts';
+import { testConfig } from './support/config.ts';
 import { Manifest, manifestIssues } from './support/manifest-schema.ts';
 
 /**
@@ -146,17 +147,7 @@ describe('manifest.yml: structure', () => {
 // 2. Manifest vs the listeners the real app registers.
 
 /** A valid configuration (as test/support/harness.ts): HTTP receiver, which only listens on start(). */
-const CONFIG: Config = {
-  slackBotToken: 'xoxb-test-token',
-  slackSigningSecret: 'test-signing-secret-0123456789',
-  slackAppToken: undefined,
-  slackApiUrl: undefined,
-  port: 0,
-  healthPort: undefined,
-  databasePath: ':memory:',
-  deliveryConcurrency: 20,
-  logLevel: 'error',
-};
+const CONFIG: Config = testConfig();
 
 /** Bolt's listener methods. The last three the app does not use; the test says so if it starts to. */
 const KINDS = ['command', 'action', 'view', 'shortcut', 'event', 'options', 'message', 'function'] as const;

@@ -25,7 +25,7 @@ import {
   isPatchTeam,
   rolesOf,
 } from '../patches/store.ts';
-import { answerPrivately } from '../slack/answer.ts';
+import { answerPrivately, noteToOne } from '../slack/answer.ts';
 import { esc, mentionAll } from '../slack/blocks.ts';
 import { claimSubmission, forgetSubmission } from '../slack/dedupe.ts';
 import { FORM_NOT_OPENED, openModal } from '../slack/modal.ts';
@@ -562,7 +562,7 @@ async function afterChange(
   }
 }
 
-async function postPrivately(
+function postPrivately(
   deps: AdminListenerDeps,
   client: WebClient,
   channel: string,
@@ -570,9 +570,5 @@ async function postPrivately(
   text: string,
   blocks?: KnownBlock[],
 ): Promise<void> {
-  try {
-    await client.chat.postEphemeral({ channel, user, text, ...(blocks ? { blocks } : {}) });
-  } catch (err) {
-    deps.log.warn('admin.confirm_failed', { user, ...errorFields(err) });
-  }
+  return noteToOne(client, deps.log, 'admin.confirm_failed', { channel, user, text, blocks });
 }

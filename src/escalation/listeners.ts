@@ -24,7 +24,7 @@ import {
   oncallShifts,
   providerSettings,
 } from '../patches/store.ts';
-import { answerPrivately } from '../slack/answer.ts';
+import { answerPrivately, noteToOne } from '../slack/answer.ts';
 import { esc } from '../slack/blocks.ts';
 import { claimSubmission, forgetSubmission } from '../slack/dedupe.ts';
 import { FORM_NOT_OPENED } from '../slack/modal.ts';
@@ -300,15 +300,17 @@ async function submitMedIssue(
   await ack();
   deps.wake();
   const called = calledNames(deps);
-  try {
-    await client.chat.postEphemeral({
+  await noteToOne(
+    client,
+    log,
+    'medissue.confirm_failed',
+    {
       channel: patch.channelId,
       user: userId,
       text: `Escalated to ${called}. You'll see here when a supervisor takes it.`,
-    });
-  } catch (err) {
-    log.warn('medissue.confirm_failed', { escalation: id, user: userId, ...errorFields(err) });
-  }
+    },
+    { escalation: id },
+  );
 }
 
 function calledNames(deps: Deps): string {

@@ -12,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import { errorFields } from '../log.ts';
 import { patchForCommand } from '../patches/listeners.ts';
 import { activeClients, getPatch, isPatchTeam, providerSettings } from '../patches/store.ts';
+import { noteToOne } from '../slack/answer.ts';
 import { claimSubmission, forgetSubmission } from '../slack/dedupe.ts';
 import { openModal } from '../slack/modal.ts';
 import { idOf, parseMetadata, ViewState } from '../slack/view-state.ts';
@@ -134,13 +135,15 @@ async function submitPopback(
   }
   await ack();
   deps.wake();
-  try {
-    await client.chat.postEphemeral({
+  await noteToOne(
+    client,
+    log,
+    'popback.confirm_failed',
+    {
       channel: getPatch(db, patchId)?.channelId ?? meta.channelId,
       user: userId,
       text: 'Your request is posted in this channel. The card shows who claims it; you will see it change there.',
-    });
-  } catch (err) {
-    log.warn('popback.confirm_failed', { visit: visitId, user: userId, ...errorFields(err) });
-  }
+    },
+    { visit: visitId },
+  );
 }

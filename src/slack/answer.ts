@@ -1,4 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { errorFields, type Fields, type Log } from '../log.ts';
 
 /**
  * A private answer to the person who pressed a button: it never replaces the message they pressed.
@@ -9,4 +12,27 @@ import type { RespondFn } from '@slack/bolt';
 export async function answerPrivately(respond: RespondFn | undefined, text: string): Promise<void> {
   if (!respond) return;
   await respond({ response_type: 'ephemeral', replace_original: false, text });
+}
+
+/**
+ * A note only `user` sees in `channel` (a form's confirmation, say). Best effort: the change it
+ * confirms is already made, so a failure is logged as `event` with `fields`, never thrown.
+ */
+export async function noteToOne(
+  client: WebClient,
+  log: Log,
+  event: string,
+  note: { channel: string; user: string; text: string; blocks?: KnownBlock[] | undefined },
+  fields: Fields = {},
+): Promise<void> {
+  try {
+    await client.chat.postEphemeral({
+      channel: note.channel,
+      user: note.user,
+      text: note.text,
+      ...(note.blocks ? { blocks: note.blocks } : {}),
+    });
+  } catch (err) {
+    log.warn(event, { user: note.user, ...fields, ...errorFields(err) });
+  }
 }

@@ -198,6 +198,10 @@ export function createSlackApp(config: Config, log: Log, identity?: BotIdentity)
       }
       server = await listenOrFatal(() => listen(config.port, health, true), 'PORT', config.port);
       log.info('slack.started', { mode: 'http', port: portOf(server) });
+      // An operator who set HEALTH_PORT looks for /healthz there: say where it is instead.
+      if (config.healthPort !== undefined) {
+        log.warn('health.port_unused', { healthPort: config.healthPort, servedOn: portOf(server) });
+      }
       return { port: portOf(server) };
     },
     async stop() {

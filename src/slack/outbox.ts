@@ -53,21 +53,26 @@ export interface DueMessage {
 
 export type OutboxRow = typeof slackMessages.$inferSelect;
 
+/** A message's row as it is first made due. */
+function newRow(m: DueMessage, now: number): typeof slackMessages.$inferInsert {
+  return {
+    subject: m.subject,
+    channel: m.channel,
+    threadSubject: m.threadSubject ?? null,
+    threadTs: m.threadTs ?? null,
+    priority: m.priority,
+    wantRev: 1,
+    doneRev: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+    pendingSince: now,
+  };
+}
+
 /** Records that `subject` must be (re)rendered in Slack. Call inside the state change's transaction. */
 export function markDue(db: Db, m: DueMessage, now: number): void {
   db.insert(slackMessages)
-    .values({
-      subject: m.subject,
-      channel: m.channel,
-      threadSubject: m.threadSubject ?? null,
-      threadTs: m.threadTs ?? null,
-      priority: m.priority,
-      wantRev: 1,
-      doneRev: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      pendingSince: now,
-    })
+    .values(newRow(m, now))
     .onConflictDoUpdate({
       target: slackMessages.subject,
       set: {
@@ -100,18 +105,7 @@ export function markDueIfExists(db: Db, subject: string, now: number): boolean {
 /** Makes `m` due unless the outbox has it already (due or delivered): a message that must exist. */
 export function markDueIfMissing(db: Db, m: DueMessage, now: number): void {
   db.insert(slackMessages)
-    .values({
-      subject: m.subject,
-      channel: m.channel,
-      threadSubject: m.threadSubject ?? null,
-      threadTs: m.threadTs ?? null,
-      priority: m.priority,
-      wantRev: 1,
-      doneRev: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      pendingSince: now,
-    })
+    .values(newRow(m, now))
     .onConflictDoNothing({ target: slackMessages.subject })
     .run();
 }

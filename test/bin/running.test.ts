@@ -13,10 +13,15 @@ const bin = useBin();
 
 describe('a running bot', () => {
   it('serves /healthz, and on SIGTERM stops taking requests and exits 0', async () => {
-    const bot = spawnBin(['start'], bin.env());
+    // HEALTH_PORT is for Socket Mode: in HTTP mode the log says where /healthz is instead.
+    const bot = spawnBin(['start'], bin.env({ HEALTH_PORT: '9' }));
     const port = await portOf(bot.output);
     const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
+    const unused = `"event":"health.port_unused","healthPort":9,"servedOn":${port}`;
+    for (let i = 0; i < 100 && !bot.output().includes(unused); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(bot.output()).toContain(unused);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'ok', database: 'ok', outbox: { waiting: 0, parked: 0 } });
     bot.child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { assistantsOf, findPatchByChannel, providerSettings } from '../../src/pa
 import { backlog } from '../../src/slack/outbox.ts';
 import { addDays, dayjs, localInstant, localTime, ManualClock, MINUTE } from '../../src/time.ts';
 import { fixedVisitsOn, type RotaRow } from '../../src/visits/store.ts';
+import { testConfig } from '../support/config.ts';
 import { type FakeMessage, FakeSlack, startFakeSlackServer } from '../support/slack/fake-slack.ts';
 import { fillView, SlackDriver } from '../support/slack/signed.ts';
 import { type Names, plain, renderBlocks, renderModal } from './transcript.ts';
@@ -240,17 +241,7 @@ export async function runCoverDemo(io: {
     if (!patch) throw new Error('the example roster has no 09:00 visit with a key worker');
     importRosterWithVisits(db, { ...roster, patches: [patch] }, clock.now());
     const bot = createPatchbot(
-      {
-        slackBotToken: 'xoxb-demo',
-        slackSigningSecret: SECRET,
-        slackAppToken: undefined,
-        slackApiUrl: fake.apiUrl,
-        port: 0,
-        healthPort: undefined,
-        databasePath: ':memory:',
-        deliveryConcurrency: 20,
-        logLevel: 'error',
-      },
+      testConfig({ slackBotToken: 'xoxb-demo', slackSigningSecret: SECRET, slackApiUrl: fake.apiUrl }),
       { db, clock, log: createLog('error', (l) => io.err(l)), delivery: { postGapMs: 0 }, schedule: false },
     );
     const { port } = await bot.start();

@@ -10,6 +10,7 @@ import { activePlans, findPatchByChannel, providerSettings } from '../../src/pat
 import { backlog } from '../../src/slack/outbox.ts';
 import { dayjs, localDate, localInstant, localTime, ManualClock, MINUTE } from '../../src/time.ts';
 import { fixedVisitsOn, type RotaRow } from '../../src/visits/store.ts';
+import { testConfig } from '../support/config.ts';
 import { type FakeMessage, FakeSlack, startFakeSlackServer } from '../support/slack/fake-slack.ts';
 import { type Answers, fillView, SlackDriver } from '../support/slack/signed.ts';
 import { adminScene } from './admin.ts';
@@ -89,17 +90,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
   const who = (user: string) => `@${names.users[user] ?? user}`;
   const part = (title: string) => io.out(partHeading(title));
   const bot = createPatchbot(
-    {
-      slackBotToken: 'xoxb-demo',
-      slackSigningSecret: SECRET,
-      slackAppToken: undefined,
-      slackApiUrl: fake.apiUrl,
-      port: 0,
-      healthPort: undefined,
-      databasePath: ':memory:',
-      deliveryConcurrency: 20,
-      logLevel: 'error',
-    },
+    testConfig({ slackBotToken: 'xoxb-demo', slackSigningSecret: SECRET, slackApiUrl: fake.apiUrl }),
     {
       db,
       clock,

@@ -119,12 +119,15 @@ let state: Map<string, string>;
 let poisoned: Set<string>;
 /** How often each subject was rendered. */
 let renders: Map<string, number>;
+/** Called at each render (a test's probe of when renders happen). */
+let onRender: (() => void) | null;
 let db: Db;
 let events: Array<{ level: keyof Log; event: string; fields: Fields | undefined }>;
 const running: Deliverer[] = [];
 
 const render: Renderer = (_db, subject) => {
   renders.set(subject, (renders.get(subject) ?? 0) + 1);
+  onRender?.();
   if (poisoned.has(subject)) throw new TypeError(`cannot read properties of undefined (drawing ${subject})`);
   const text = state.get(subject);
   if (text === undefined) return null;
@@ -167,6 +170,7 @@ beforeEach(() => {
   state = new Map();
   poisoned = new Set();
   renders = new Map();
+  onRender = null;
   events = [];
   clockReads = 0;
   traffic.total = 0;
@@ -1310,6 +1314,22 @@ describe('waking itself', () => {
 });
 
 describe('concurrency', () => {
+  it('renders one message per turn of the event loop, so a request waiting to be answered gets in between', async () => {
+    const d = deliverer({ concurrency: 20 });
+    for (let i = 0; i < 20; i++)
+      change(`alert:turn${i}`, `alert ${i}`, `C0TURN${String(i).padStart(3, '0')}`);
+    const rendered = () => [...renders.values()].reduce((a, b) => a + b, 0);
+    // Something that asks for the loop's next turn during the first render (as a request arriving then
+    // would) runs before the second render, not after all twenty.
+    let seen: number | null = null;
+    onRender = () => {
+      if (rendered() === 1) setImmediate(() => (seen = rendered()));
+    };
+    await drain(d);
+    expect(fake.posts()).toHaveLength(20);
+    expect(seen).toBe(1);
+  });
+
   it.each([20, 4])(
     'serves up to %i channels at once, and never two calls in one channel',
     async (concurrency) => {

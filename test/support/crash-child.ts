@@ -12,6 +12,7 @@ import { type Log, silentLog } from '../../src/log.ts';
 import { createPatchbot } from '../../src/main.ts';
 import { backlog } from '../../src/slack/outbox.ts';
 import { ManualClock } from '../../src/time.ts';
+import { testConfig } from './config.ts';
 
 const [dbPath, apiUrl, at, mode] = process.argv.slice(2) as [string, string, string, string | undefined];
 const db = openDb(dbPath);
@@ -24,17 +25,12 @@ const log: Log = {
 };
 const clock = new ManualClock(Date.parse(at));
 const bot = createPatchbot(
-  {
+  testConfig({
     slackBotToken: 'xoxb-crash-test',
     slackSigningSecret: 'crash-test-secret',
-    slackAppToken: undefined,
     slackApiUrl: apiUrl,
-    port: 0,
-    healthPort: undefined,
     databasePath: dbPath,
-    deliveryConcurrency: 20,
-    logLevel: 'error',
-  },
+  }),
   { db, clock, log, schedule: false, delivery: { postGapMs: 0 } },
 );
 await bot.start();

@@ -9,6 +9,7 @@ import { createPatchbot, importRosterWithVisits, type Patchbot } from '../../src
 import { parseRoster } from '../../src/patches/roster.ts';
 import type { DelivererOptions } from '../../src/slack/deliverer.ts';
 import { ManualClock } from '../../src/time.ts';
+import { testConfig } from './config.ts';
 import { FakeSlack, startFakeSlackServer } from './slack/fake-slack.ts';
 import { fillView, SlackDriver } from './slack/signed.ts';
 
@@ -82,17 +83,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     if (!parsed.ok) throw new Error(`test roster invalid: ${parsed.errors.join('; ')}`);
     importRosterWithVisits(db, parsed.roster, clock.now());
   }
-  const config: Config = {
-    slackBotToken: 'xoxb-test-token',
+  const config: Config = testConfig({
     slackSigningSecret: SIGNING_SECRET,
-    slackAppToken: undefined,
     slackApiUrl: fake.apiUrl,
-    port: 0,
-    healthPort: undefined,
-    databasePath: ':memory:',
     deliveryConcurrency: opts.deliveryConcurrency ?? 20,
-    logLevel: 'error',
-  };
+  });
   const boot = async () => {
     const bot = createPatchbot(config, {
       db,
